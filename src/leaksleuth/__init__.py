@@ -1,0 +1,41 @@
+"""leaksleuth: does a repeated unit of work leak memory, where, and why.
+
+>>> import leaksleuth
+>>> report = leaksleuth.check(lambda: None, max_iterations=150)
+>>> report.verdict.status in ("flat", "plateau")
+True
+"""
+
+from leaksleuth._api import CheckOptions, Watch, check, watch
+from leaksleuth._errors import (
+    CaptureError,
+    LeaksleuthError,
+    TargetError,
+    TargetNotCallable,
+    TargetNotFound,
+    UsageError,
+)
+from leaksleuth.capture import Capture
+from leaksleuth.report import Frame, Report, SignalTrend, Suspect, TargetFailure, Verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CaptureError",
+    "Capture",
+    "CheckOptions",
+    "Frame",
+    "LeaksleuthError",
+    "Report",
+    "SignalTrend",
+    "Suspect",
+    "TargetError",
+    "TargetFailure",
+    "TargetNotCallable",
+    "TargetNotFound",
+    "UsageError",
+    "Verdict",
+    "Watch",
+    "check",
+    "watch",
+]

@@ -1,0 +1,244 @@
+"""The Python API: ``check(fn)`` calls a function repeatedly; ``watch()`` follows a loop.
+
+Both drive the same probe and end in the same analysis, so they give the same answers.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Callable, Optional, Type
+
+from leaksleuth.analysis import AnalysisConfig, build_report
+from leaksleuth.capture import Capture
+from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
+from leaksleuth.report import Report, Verdict
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Tuning for ``check()`` and ``watch()``; the defaults suit most loops.
+
+    ``min_iterations``: first look at the verdict. ``settle_iterations``: a flat or plateau
+    verdict may stop the run only after this many. ``attribution``: run a tracemalloc
+    burst to find the growing sites when memory grows.
+    """
+
+    min_iterations: int = 20
+    settle_iterations: int = 100
+    checkpoint_growth: float = 1.25
+    attribution: bool = True
+    burst_windows: int = 4
+    burst_window: int = 10
+    max_bursts: int = 3
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+
+
+def _describe(fn: Callable[..., Any]) -> str:
+    module = getattr(fn, "__module__", None) or "?"
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    return f"{module}:{name}"
+
+
+class _Session:
+    """One measured run: the probe plus the decisions taken between iterations."""
+
+    def __init__(self, target: str, options: CheckOptions, warmup: Optional[int]) -> None:
+        self.target = target
+        self.options = options
+        self.warmup = warmup
+        self.probe = Probe(options.probe)
+        self.next_checkpoint = max(options.min_iterations, (warmup or 0) + 10)
+        self.bursts_started = 0
+        self.gc_enabled_at_start = gc.isenabled()
+        self.last: Optional[Verdict] = None
+
+    def capture(self, stop_reason: str = "") -> Capture:
+        cap = self.probe.capture(self.target, stop_reason, self.warmup)
+        cap.meta["gc_disabled"] = not (self.gc_enabled_at_start and gc.isenabled())
+        return cap
+
+    def due(self) -> bool:
+        return self.probe.iterations >= self.next_checkpoint and not self.probe.bursting
+
+    def interim(self) -> Verdict:
+        """The verdict on what has been measured so far; schedules the next look."""
+        growth = self.options.checkpoint_growth
+        self.next_checkpoint = math.ceil(self.probe.iterations * growth)
+        self.last = build_report(self.capture(), self.options.analysis).verdict
+        return self.last
+
+    def burst_plan(self, verdict: Verdict) -> BurstPlan:
+        period = max((t.period for t in verdict.signals), default=1)
+        window = max(self.options.burst_window, min(period, 200))
+        return BurstPlan(windows=self.options.burst_windows, window=window)
+
+    def wants_burst(self, verdict: Verdict) -> bool:
+        if not self.options.attribution or self.bursts_started >= self.options.max_bursts:
+            return False
+        if verdict.status == "leak":
+            return True
+        return verdict.status == "inconclusive" and any(t.slope > 0 for t in verdict.signals)
+
+    def start_burst(self, plan: BurstPlan) -> None:
+        self.bursts_started += 1
+        self.probe.start_burst(plan)
+
+    def settled(self, verdict: Verdict) -> bool:
+        """A verdict confident enough to stop measuring."""
+        if verdict.status == "leak":
+            return True
+        measured = self.probe.iterations
+        return verdict.status in ("flat", "plateau") and measured >= self.options.settle_iterations
+
+
+def _call_until(session: _Session, call: Callable[[], object], stop_at: int,
+                progress: Optional[ProgressCallback], total: int) -> bool:
+    """Run iterations until ``stop_at`` or a settled verdict. False if the target raised."""
+    probe = session.probe
+    while probe.iterations < stop_at:
+        try:
+            call()
+        except Exception as exc:
+            probe.record_target_error(exc)
+            return False
+        probe.tick()
+        if progress is not None:
+            progress(probe.iterations, total, session.last.status if session.last else "measuring")
+        if probe.bursting or not session.due():
+            continue
+        if session.settled(session.interim()):
+            break
+    return True
+
+
+def check(
+    fn: Callable[..., Any],
+    *args: Any,
+    max_iterations: int = 1000,
+    warmup: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    target_name: Optional[str] = None,
+    options: Optional[CheckOptions] = None,
+    **kwargs: Any,
+) -> Report:
+    """Call ``fn(*args, **kwargs)`` repeatedly and report whether memory leaks, and where.
+
+    Stops early once the verdict is confident. ``warmup`` forces at least that many
+    iterations to count as warm-up (it is also detected automatically).
+
+    >>> import leaksleuth
+    >>> leaksleuth.check(lambda: None, max_iterations=150).verdict.status in ("flat", "plateau")
+    True
+    """
+    opts = options or CheckOptions()
+    session = _Session(target_name or _describe(fn), opts, warmup)
+    burst = BurstPlan(opts.burst_windows, opts.burst_window)
+    reserve = burst.length if opts.attribution else 0
+    measure_until = max(opts.min_iterations, max_iterations - reserve)
+
+    def call() -> object:
+        return fn(*args, **kwargs)
+
+    try:
+        ok = _call_until(session, call, measure_until, progress, max_iterations)
+        verdict = session.interim() if ok else None
+        if ok and verdict is not None and session.wants_burst(verdict):
+            plan = session.burst_plan(verdict)
+            session.start_burst(plan)
+            _call_until(session, call, session.probe.iterations + plan.length, progress,
+                        max_iterations)
+            session.probe.end_burst()
+        return build_report(session.capture(_stop_reason(session, max_iterations)),
+                            opts.analysis)
+    finally:
+        session.probe.close()
+
+
+def _stop_reason(session: _Session, max_iterations: int) -> str:
+    n = session.probe.iterations
+    if n < max_iterations and session.last is not None and session.settled(session.last):
+        return f"stopped early after {n} of at most {max_iterations} iterations: verdict settled"
+    return ""
+
+
+class Watch:
+    """Watches a loop the program already has. Use via :func:`watch`."""
+
+    def __init__(self, target: str, warmup: Optional[int], options: CheckOptions) -> None:
+        self._session = _Session(target, options, warmup)
+        self._final: Optional[Report] = None
+
+    def tick(self) -> None:
+        """Mark the end of one iteration. Never raises into the caller."""
+        session = self._session
+        session.probe.tick()
+        if not session.due():
+            return
+        try:
+            verdict = session.interim()
+            if session.wants_burst(verdict):
+                session.start_burst(session.burst_plan(verdict))
+        except Exception as exc:  # the probe must never break the watched loop
+            session.probe._note_error("checkpoint", exc)
+
+    def iteration(self) -> "_IterationContext":
+        """``with w.iteration():`` times exactly the block as one iteration."""
+        return _IterationContext(self)
+
+    def report(self) -> Report:
+        """The report on what has been measured so far (final once the ``with`` exits)."""
+        if self._final is not None:
+            return self._final
+        return build_report(self._session.capture(), self._session.options.analysis)
+
+    def _close(self, exc: Optional[BaseException]) -> None:
+        session = self._session
+        if exc is not None and isinstance(exc, Exception):
+            session.probe.record_target_error(exc)
+        session.probe.close()
+        self._final = build_report(session.capture(), session.options.analysis)
+
+    def __enter__(self) -> "Watch":
+        self._session.probe.restart_clock()
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        self._close(exc)
+
+
+class _IterationContext:
+    def __init__(self, watch: Watch) -> None:
+        self._watch = watch
+
+    def __enter__(self) -> None:
+        self._watch._session.probe.restart_clock()
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        if exc is None:
+            self._watch.tick()
+
+
+def watch(name: str = "watched loop", *, warmup: Optional[int] = None,
+          options: Optional[CheckOptions] = None) -> Watch:
+    """Watch a loop you already have.
+
+    >>> import leaksleuth
+    >>> with leaksleuth.watch() as w:
+    ...     for _ in range(50):
+    ...         with w.iteration():
+    ...             pass
+    >>> w.report().verdict.iterations_measured >= 50
+    True
+    """
+    return Watch(name, warmup, options or CheckOptions())
+
+
+__all__ = ["CheckOptions", "Watch", "check", "watch"]

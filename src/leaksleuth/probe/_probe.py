@@ -1,0 +1,203 @@
+"""The probe: records signals at iteration boundaries and runs tracemalloc bursts.
+
+It lives in the watched process, so it never raises into the user's code: every
+failure is caught, counted and recorded in the capture's ``probe_errors``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+from leaksleuth.capture import Burst, Capture, RecordedError
+from leaksleuth.probe._buffer import SampleBuffer
+from leaksleuth.probe._signals import GcObjectCounter, MallocReader, RssReader
+from leaksleuth.probe._tracer import BurstRecorder
+
+_MAX_PROBE_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """How the probe samples. ``capacity`` bounds its memory (rows kept per run)."""
+
+    capacity: int = 4096
+    nframes: int = 24
+    gc_budget: float = 0.01
+    collect_before_snapshot: bool = True
+
+
+@dataclass(frozen=True)
+class BurstPlan:
+    """A burst: one settling iteration, then a snapshot every ``window`` iterations."""
+
+    windows: int = 4
+    window: int = 10
+
+    @property
+    def length(self) -> int:
+        return 1 + self.windows * self.window
+
+
+class Probe:
+    """Call :meth:`tick` at the end of every iteration; :meth:`capture` freezes the data."""
+
+    def __init__(self, config: ProbeConfig = ProbeConfig(), clock: Callable[[], float] = time.perf_counter) -> None:
+        self.config = config
+        self._clock = clock
+        self._buffer = SampleBuffer(config.capacity)
+        self._rss = RssReader()
+        self._malloc = MallocReader()
+        self._gc_objects = GcObjectCounter(config.gc_budget)
+        self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot)
+        self._bursts: List[Burst] = []
+        self._plan: Optional[BurstPlan] = None
+        self._burst_start = 0
+        self._segment = 0
+        self._errors: Dict[str, int] = {}
+        self._target_error: Optional[RecordedError] = None
+        self.iterations = 0
+        self._elapsed = 0.0
+        self._last = clock()
+        self._baseline = self._read_baseline()
+
+    # -- the hot path -----------------------------------------------------------------
+    def tick(self) -> None:
+        """End of one iteration: record its signals. Never raises."""
+        now = self._clock()
+        wall = now - self._last
+        self.iterations += 1
+        self._elapsed += wall
+        try:
+            self._record(self.iterations, wall)
+            if self._plan is not None:
+                self._advance_burst()
+        except Exception as exc:  # the user's program must survive the probe
+            self._note_error("tick", exc)
+        self._last = self._clock()
+
+    def restart_clock(self) -> None:
+        """Start timing the next iteration now (``with w.iteration():`` entry)."""
+        self._last = self._clock()
+
+    def _record(self, iteration: int, wall: float) -> None:
+        phase = 1 if self._burst.active else 0
+        if not self._buffer.wants(iteration, phase):
+            return
+        traced = self._burst.traced() if phase else math.nan
+        values = (
+            wall,
+            self._rss(),
+            float(sys.getallocatedblocks()),
+            self._malloc(),
+            traced,
+            self._gc_objects(self._elapsed),
+        )
+        self._buffer.append(iteration, values, phase, self._segment)
+
+    # -- bursts -----------------------------------------------------------------------
+    @property
+    def bursting(self) -> bool:
+        return self._plan is not None
+
+    def start_burst(self, plan: BurstPlan) -> None:
+        """Trace the next ``plan.length`` iterations. Never raises."""
+        if self._plan is not None:
+            return
+        try:
+            self._burst.start()
+            self._plan = plan
+            self._burst_start = self.iterations
+        except Exception as exc:
+            self._note_error("start_burst", exc)
+
+    def _advance_burst(self) -> None:
+        assert self._plan is not None
+        done = self.iterations - self._burst_start
+        if done >= 1 and (done - 1) % self._plan.window == 0:
+            self._burst.snapshot(self.iterations)
+        if done >= self._plan.length:
+            self.end_burst()
+
+    def end_burst(self) -> None:
+        """Stop tracing (early if the loop ends mid-burst) and keep what was snapshotted."""
+        if self._plan is None:
+            return
+        self._plan = None
+        try:
+            burst = self._burst.stop()
+            if len(burst.snapshots) >= 2:
+                self._bursts.append(burst)
+        except Exception as exc:
+            self._note_error("end_burst", exc)
+        self._segment += 1
+
+    # -- errors -----------------------------------------------------------------------
+    def record_target_error(self, exc: BaseException) -> None:
+        """The watched code raised at the current iteration."""
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        self._target_error = RecordedError(
+            iteration=self.iterations + 1,
+            type=type(exc).__name__,
+            message=_short(str(exc)),
+            traceback=tuple(line.rstrip() for line in tb[-6:]),
+        )
+
+    def _note_error(self, where: str, exc: BaseException) -> None:
+        key = f"{where}: {type(exc).__name__}: {_short(str(exc))}"
+        if key in self._errors or len(self._errors) < _MAX_PROBE_ERRORS:
+            self._errors[key] = self._errors.get(key, 0) + 1
+
+    # -- output -----------------------------------------------------------------------
+    def capture(self, target: str, stop_reason: str = "", warmup_hint: Optional[int] = None) -> Capture:
+        """A plain-data copy of everything recorded so far (the probe keeps running)."""
+        iteration, signals, phase, segment = self._buffer.columns()
+        errors = [k if n == 1 else f"{k} (x{n})" for k, n in self._errors.items()]
+        return Capture(
+            target=target,
+            iteration=iteration,
+            signals=signals,
+            phase=phase,
+            segment=segment,
+            baseline=dict(self._baseline),
+            bursts=list(self._bursts),
+            target_error=self._target_error,
+            probe_errors=errors,
+            warmup_hint=warmup_hint,
+            iterations_run=self.iterations,
+            stop_reason=stop_reason,
+            meta=_meta(self._buffer.stride, self._elapsed),
+        )
+
+    def close(self) -> None:
+        self.end_burst()
+        self._rss.close()
+
+    def _read_baseline(self) -> Dict[str, float]:
+        try:
+            return {"rss": self._rss(), "py_blocks": float(sys.getallocatedblocks()),
+                    "malloc": self._malloc()}
+        except Exception as exc:
+            self._note_error("baseline", exc)
+            return {}
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _meta(stride: int, elapsed: float) -> Dict[str, object]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": sys.platform,
+        "pid": os.getpid(),
+        "stride": stride,
+        "elapsed_s": elapsed,
+    }

@@ -1,0 +1,112 @@
+"""Cheap readers for the per-iteration signals: stdlib (and psutil as a fallback) only."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import math
+import os
+import sys
+import time
+from typing import Any, Callable, Optional
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def _load_mallinfo2() -> Optional[Callable[[], Any]]:
+    """glibc >= 2.33 has mallinfo2(); elsewhere the malloc signal is NaN (documented)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        func = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    func.restype = _MallInfo2
+    func.argtypes = []
+    return func  # type: ignore[no-any-return]
+
+
+class RssReader:
+    """Current RSS in bytes: a kept-open /proc/self/statm read with pread (about 1-3 us).
+
+    Falls back to psutil where /proc is absent. Reopens after a fork, because the
+    kept-open file would otherwise describe the parent.
+    """
+
+    def __init__(self) -> None:
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self._pid = -1
+        self._fd: Optional[int] = None
+        self._psutil_proc: Any = None
+
+    def __call__(self) -> float:
+        if self._pid != os.getpid():
+            self._reopen()
+        if self._fd is not None:
+            fields = os.pread(self._fd, 128, 0).split()
+            return float(int(fields[1]) * self._page)
+        if self._psutil_proc is not None:
+            return float(self._psutil_proc.memory_info().rss)
+        return math.nan
+
+    def _reopen(self) -> None:
+        self.close()
+        self._pid = os.getpid()
+        try:
+            self._fd = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            import psutil  # only where /proc is missing (macOS, Windows)
+
+            self._psutil_proc = psutil.Process()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class MallocReader:
+    """Bytes in use in the C heap (mallinfo2 uordblks + hblkhd), NaN where unavailable."""
+
+    def __init__(self) -> None:
+        self._func = _load_mallinfo2()
+
+    @property
+    def available(self) -> bool:
+        return self._func is not None
+
+    def __call__(self) -> float:
+        if self._func is None:
+            return math.nan
+        info = self._func()
+        return float(info.uordblks + info.hblkhd)
+
+
+class GcObjectCounter:
+    """``len(gc.get_objects())`` costs 0.1-1 ms, so it is sampled within a time budget.
+
+    It is taken when its total cost so far stays under ``budget`` (a fraction) of the
+    time the watched iterations took; other iterations record NaN.
+    """
+
+    def __init__(self, budget: float = 0.01) -> None:
+        self._budget = budget
+        self._spent = 0.0
+
+    def __call__(self, elapsed: float) -> float:
+        if self._spent > self._budget * elapsed:
+            return math.nan
+        t0 = time.perf_counter()
+        n = len(gc.get_objects())
+        self._spent += time.perf_counter() - t0
+        return float(n)

@@ -1,0 +1,111 @@
+"""Short tracemalloc bursts: snapshots reduced at once to small per-traceback tables."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sysconfig
+import tracemalloc
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from leaksleuth.capture import Burst, FrameKey, SiteTable
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# Allocations made by these modules are the snapshot machinery itself, not the program.
+_NOISE_FILES = ("tracemalloc.py", "linecache.py")
+
+
+def _stdlib_prefixes() -> Tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[k] for k in ("stdlib", "platstdlib") if k in paths}
+    return tuple(sorted(os.path.join(d, "") for d in dirs))
+
+
+class BurstRecorder:
+    """Switches tracemalloc on for a few iterations and keeps compact snapshots.
+
+    If the program already traces, its tracing is reused and left running.
+    """
+
+    def __init__(self, nframes: int = 24, collect: bool = True) -> None:
+        self.nframes = nframes
+        self.collect = collect
+        self._stdlib = _stdlib_prefixes()
+        self._owned = False
+        self._iterations: List[int] = []
+        self._snapshots: List[SiteTable] = []
+        self._collected = False
+        self.own_bytes = 0
+        self.active = False
+
+    def start(self) -> None:
+        self._iterations, self._snapshots = [], []
+        self.own_bytes = 0
+        self._owned = not tracemalloc.is_tracing()
+        if self._owned:
+            tracemalloc.start(self.nframes)
+        self.active = True
+
+    def snapshot(self, iteration: int) -> None:
+        """Record what is alive now; collects cyclic garbage first unless gc is disabled."""
+        # A program that disabled the gc keeps its cycles: collecting would hide that leak.
+        if self.collect and gc.isenabled():
+            gc.collect()
+            self._collected = True
+        before = tracemalloc.get_traced_memory()[0]
+        snap = tracemalloc.take_snapshot()
+        table = self._reduce(_raw_traces(snap))
+        del snap
+        self._iterations.append(iteration)
+        self._snapshots.append(table)
+        # The kept tables are traced too; remember their size so "traced" excludes them.
+        self.own_bytes += tracemalloc.get_traced_memory()[0] - before
+
+    def traced(self) -> float:
+        """Bytes traced now, less the burst's own snapshot tables."""
+        return float(tracemalloc.get_traced_memory()[0] - self.own_bytes)
+
+    def stop(self) -> Burst:
+        if self._owned and tracemalloc.is_tracing():
+            tracemalloc.stop()
+        self.active = False
+        burst = Burst(
+            iterations=tuple(self._iterations),
+            snapshots=tuple(self._snapshots),
+            nframes=self.nframes,
+            gc_collected=self._collected,
+        )
+        self._iterations, self._snapshots = [], []
+        return burst
+
+    def _reduce(self, traces: Iterable[Tuple[int, Tuple[FrameKey, ...]]]) -> SiteTable:
+        table: Dict[Tuple[FrameKey, ...], Tuple[int, int]] = {}
+        for size, frames in traces:
+            key = self._filter(frames)
+            if key is None:
+                continue
+            old = table.get(key)
+            table[key] = (size, 1) if old is None else (old[0] + size, old[1] + 1)
+        return table
+
+    def _filter(self, frames: Tuple[FrameKey, ...]) -> Optional[Tuple[FrameKey, ...]]:
+        """Drop the tool's own and the snapshot machinery's allocations; strip tool frames."""
+        if not frames or frames[0][0].endswith(_NOISE_FILES):
+            return None
+        for filename, _ in frames:
+            if filename.startswith(_PACKAGE_DIR):
+                return None  # first frame outside the stdlib is ours: our own allocation
+            if not filename.startswith(self._stdlib) and not filename.startswith("<frozen"):
+                break
+        return tuple(f for f in frames if not f[0].startswith(_PACKAGE_DIR))
+
+
+def _raw_traces(snap: tracemalloc.Snapshot) -> Iterable[Tuple[int, Tuple[FrameKey, ...]]]:
+    """(size, frames innermost first) per trace; uses the raw tuples when present (fast)."""
+    raw = getattr(snap.traces, "_traces", None)
+    if isinstance(raw, list) and (not raw or len(raw[0]) >= 3):
+        return ((t[1], t[2]) for t in raw)
+    return (
+        (t.size, tuple((f.filename, f.lineno) for f in reversed(t.traceback)))
+        for t in snap.traces
+    )

@@ -1,0 +1,82 @@
+"""Human-readable numbers: bytes in binary units, counts with separators.
+
+Every formatter returns ``"n/a"`` for NaN or infinity, because a renderer shows what the
+analysis could not compute rather than crashing on it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+_BYTE_UNITS: Tuple[str, ...] = ("B", "KiB", "MiB", "GiB", "TiB")
+NOT_AVAILABLE = "n/a"
+
+
+def byte_unit(n: float) -> Tuple[str, float]:
+    """The unit that fits ``n`` bytes and its size: ``byte_unit(2048) == ("KiB", 1024.0)``."""
+    size = 1.0
+    for unit in _BYTE_UNITS[:-1]:
+        if abs(n) < size * 1024:
+            return unit, size
+        size *= 1024
+    return _BYTE_UNITS[-1], size
+
+
+def _number(value: float) -> str:
+    # Three significant figures at most: "0.3", "8", "12.5", "123".
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def format_bytes(n: float, *, signed: bool = False) -> str:
+    """Bytes in B, KiB, MiB...: ``format_bytes(1234) == "1.2 KiB"``.
+
+    ``signed=True`` prefixes growth with ``+``: ``format_bytes(8, signed=True) == "+8 B"``.
+    """
+    if not math.isfinite(n):
+        return NOT_AVAILABLE
+    unit, size = byte_unit(n)
+    text = f"{_number(n / size)} {unit}"
+    return f"+{text}" if signed and n >= 0 else text
+
+
+def format_byte_range(low: float, high: float) -> str:
+    """A confidence interval in one unit: ``format_byte_range(1100, 1300) == "1.1-1.3 KiB"``."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return NOT_AVAILABLE
+    unit, size = byte_unit(max(abs(low), abs(high)))
+    separator = "-" if low >= 0 else " to "
+    return f"{_number(low / size)}{separator}{_number(high / size)} {unit}"
+
+
+def format_count(n: float, *, signed: bool = False) -> str:
+    """A count with thousands separators: ``format_count(12345) == "12,345"``."""
+    if not math.isfinite(n):
+        return NOT_AVAILABLE
+    text = f"{n:,.0f}" if abs(n) >= 100 or n == int(n) else f"{n:.1f}"
+    return f"+{text}" if signed and n >= 0 else text
+
+
+def format_quantity(n: float, unit: str, *, signed: bool = False) -> str:
+    """``n`` of ``unit`` ("bytes", "blocks", "objects"): ``format_quantity(3, "blocks")``."""
+    if unit == "bytes":
+        return format_bytes(n, signed=signed)
+    text = format_count(n, signed=signed)
+    return text if text == NOT_AVAILABLE else f"{text} {unit}"
+
+
+def format_quantity_range(low: float, high: float, unit: str) -> str:
+    """An interval of ``unit``: ``format_quantity_range(1, 3, "blocks") == "1-3 blocks"``."""
+    if unit == "bytes":
+        return format_byte_range(low, high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return NOT_AVAILABLE
+    separator = "-" if low >= 0 else " to "
+    return f"{format_count(low)}{separator}{format_count(high)} {unit}"
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "iteration") == "1 iteration"``, ``plural(3, ...) == "3 iterations"``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -1,0 +1,126 @@
+"""Report: plain, frozen data. Renderers read it; nothing in it refers to live objects."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+# leak: memory grows without bound.  plateau: it grew, then stopped (warm-up, a bounded cache).
+# flat: no growth.  inconclusive: not enough evidence yet; see Verdict.more_iterations_needed.
+STATUSES: Tuple[str, ...] = ("leak", "plateau", "flat", "inconclusive")
+
+REPORT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SignalTrend:
+    """The trend analysis of one signal (RSS, pymalloc blocks, ...) after warm-up."""
+
+    signal: str
+    unit: str  # "bytes", "blocks" or "objects"
+    status: str
+    slope: float  # units per iteration (Theil-Sen)
+    ci_low: float
+    ci_high: float
+    p_value: float  # one-sided, for "grows"
+    warmup_end: int  # iteration number where the stable part starts
+    warmup_growth: float  # units gained during warm-up
+    period: int  # detected sawtooth period in iterations (1 = none)
+    points: int  # samples used after warm-up
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Does it leak: the status, the growth per iteration and how sure we are."""
+
+    status: str
+    bytes_per_iteration: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    basis: str  # the signal the byte figure comes from
+    warmup_end: int
+    iterations_measured: int
+    more_iterations_needed: Optional[int]
+    reason: str
+    signals: Tuple[SignalTrend, ...] = ()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame; ``user`` is False for stdlib and third-party code."""
+
+    file: str
+    line: int
+    user: bool
+    source: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """An allocation site whose live memory grew in every measured window."""
+
+    file: str
+    line: int
+    source: str
+    bytes_per_iteration: float
+    allocations_per_iteration: float
+    share: float  # of the growth explained by all suspects, 0..1
+    windows_growing: int
+    windows: int
+    traceback: Tuple[Frame, ...]  # innermost first, tool frames removed
+    variants: int = 1  # distinct deeper tracebacks merged into this site
+
+
+@dataclass(frozen=True)
+class TargetFailure:
+    """The watched code raised; the iterations before it are still in the report."""
+
+    iteration: int
+    type: str
+    message: str
+    traceback: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything leaksleuth concluded about one repeated unit of work."""
+
+    target: str
+    verdict: Verdict
+    suspects: Tuple[Suspect, ...]
+    iterations: Tuple[int, ...]
+    series: Dict[str, Tuple[float, ...]]  # signal name -> value per entry of ``iterations``
+    phase: Tuple[int, ...] = ()
+    target_failure: Optional[TargetFailure] = None
+    probe_errors: Tuple[str, ...] = ()
+    notes: Tuple[str, ...] = ()
+    meta: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
+        data = asdict(self)
+        data["schema_version"] = REPORT_SCHEMA_VERSION
+        for s in data["suspects"]:
+            s["traceback"] = [f"{f['file']}:{f['line']}" for f in s["traceback"]]
+        data["series"] = {k: [_clean(v) for v in vs] for k, vs in self.series.items()}
+        return _clean_tree(data)  # type: ignore[no-any-return]
+
+
+def _clean(v: float) -> Optional[float]:
+    return None if isinstance(v, float) and (math.isnan(v) or math.isinf(v)) else v
+
+
+def _clean_tree(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean_tree(v) for v in obj]
+    if isinstance(obj, float):
+        return _clean(obj)
+    return obj
