@@ -97,8 +97,13 @@ class _Session:
         return verdict.status in ("flat", "plateau") and measured >= self.options.settle_iterations
 
 
-def _call_until(session: _Session, call: Callable[[], object], stop_at: int,
-                progress: Optional[ProgressCallback], total: int) -> bool:
+def _call_until(
+    session: _Session,
+    call: Callable[[], object],
+    stop_at: int,
+    progress: Optional[ProgressCallback],
+    total: int,
+) -> bool:
     """Run iterations until ``stop_at`` or a settled verdict. False if the target raised."""
     probe = session.probe
     while probe.iterations < stop_at:
@@ -151,11 +156,11 @@ def check(
         if ok and verdict is not None and session.wants_burst(verdict):
             plan = session.burst_plan(verdict)
             session.start_burst(plan)
-            _call_until(session, call, session.probe.iterations + plan.length, progress,
-                        max_iterations)
+            _call_until(
+                session, call, session.probe.iterations + plan.length, progress, max_iterations
+            )
             session.probe.end_burst()
-        return build_report(session.capture(_stop_reason(session, max_iterations)),
-                            opts.analysis)
+        return build_report(session.capture(_stop_reason(session, max_iterations)), opts.analysis)
     finally:
         session.probe.close()
 
@@ -187,7 +192,7 @@ class Watch:
         except Exception as exc:  # the probe must never break the watched loop
             session.probe._note_error("checkpoint", exc)
 
-    def iteration(self) -> "_IterationContext":
+    def iteration(self) -> _IterationContext:
         """``with w.iteration():`` times exactly the block as one iteration."""
         return _IterationContext(self)
 
@@ -204,12 +209,16 @@ class Watch:
         session.probe.close()
         self._final = build_report(session.capture(), session.options.analysis)
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         self._session.probe.restart_clock()
         return self
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None:
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
         self._close(exc)
 
 
@@ -220,14 +229,22 @@ class _IterationContext:
     def __enter__(self) -> None:
         self._watch._session.probe.restart_clock()
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None:
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
         if exc is None:
             self._watch.tick()
 
 
-def watch(name: str = "watched loop", *, warmup: Optional[int] = None,
-          options: Optional[CheckOptions] = None) -> Watch:
+def watch(
+    name: str = "watched loop",
+    *,
+    warmup: Optional[int] = None,
+    options: Optional[CheckOptions] = None,
+) -> Watch:
     """Watch a loop you already have.
 
     >>> import leaksleuth

@@ -89,12 +89,13 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
     return tuple(notes)
 
 
-def target_failure(capture: Capture) -> "TargetFailure | None":
+def target_failure(capture: Capture) -> TargetFailure | None:
     err = capture.target_error
     if err is None:
         return None
-    return TargetFailure(iteration=err.iteration, type=err.type, message=err.message,
-                         traceback=err.traceback)
+    return TargetFailure(
+        iteration=err.iteration, type=err.type, message=err.message, traceback=err.traceback
+    )
 
 
 def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) -> Report:

@@ -90,7 +90,9 @@ class Capture:
             "segment": self.segment,
             "baseline": self.baseline,
             "bursts": [_burst_to_dict(b) for b in self.bursts],
-            "target_error": None if self.target_error is None else _error_to_dict(self.target_error),
+            "target_error": None
+            if self.target_error is None
+            else _error_to_dict(self.target_error),
             "probe_errors": self.probe_errors,
             "warmup_hint": self.warmup_hint,
             "iterations_run": self.iterations_run,
@@ -115,9 +117,14 @@ class Capture:
                 segment=[int(s) for s in data["segment"]],
                 baseline={k: float(v) for k, v in data["baseline"].items()},
                 bursts=[_burst_from_dict(b) for b in data["bursts"]],
-                target_error=None if err is None else RecordedError(
-                    iteration=int(err["iteration"]), type=str(err["type"]),
-                    message=str(err["message"]), traceback=tuple(err["traceback"])),
+                target_error=None
+                if err is None
+                else RecordedError(
+                    iteration=int(err["iteration"]),
+                    type=str(err["type"]),
+                    message=str(err["message"]),
+                    traceback=tuple(err["traceback"]),
+                ),
                 probe_errors=[str(e) for e in data["probe_errors"]],
                 warmup_hint=data["warmup_hint"],
                 iterations_run=int(data["iterations_run"]),
@@ -127,7 +134,7 @@ class Capture:
         except (KeyError, TypeError, ValueError) as exc:
             raise CaptureError(f"malformed capture: {exc!r}") from None
 
-    def save(self, path: "str | os.PathLike[str]") -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the capture as JSON, readable by its owner only."""
         p = Path(path)
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -135,7 +142,7 @@ class Capture:
             json.dump(self.to_dict(), fh)
 
     @classmethod
-    def load(cls, path: "str | os.PathLike[str]") -> Capture:
+    def load(cls, path: str | os.PathLike[str]) -> Capture:
         """Read a capture written by :meth:`save`."""
         try:
             with open(path, encoding="utf-8") as fh:
@@ -156,8 +163,12 @@ def _none_to_nan(v: Optional[float]) -> float:
 
 
 def _error_to_dict(e: RecordedError) -> Dict[str, Any]:
-    return {"iteration": e.iteration, "type": e.type, "message": e.message,
-            "traceback": list(e.traceback)}
+    return {
+        "iteration": e.iteration,
+        "type": e.type,
+        "message": e.message,
+        "traceback": list(e.traceback),
+    }
 
 
 def _burst_to_dict(b: Burst) -> Dict[str, Any]:
@@ -179,5 +190,9 @@ def _burst_from_dict(d: Dict[str, Any]) -> Burst:
         for tb, size, count in rows:
             table[tuple((str(f), int(n)) for f, n in tb)] = (int(size), int(count))
         snaps.append(table)
-    return Burst(iterations=tuple(int(i) for i in d["iterations"]), snapshots=tuple(snaps),
-                 nframes=int(d["nframes"]), gc_collected=bool(d["gc_collected"]))
+    return Burst(
+        iterations=tuple(int(i) for i in d["iterations"]),
+        snapshots=tuple(snaps),
+        nframes=int(d["nframes"]),
+        gc_collected=bool(d["gc_collected"]),
+    )

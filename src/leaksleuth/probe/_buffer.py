@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from leaksleuth.capture import SIGNALS
 
@@ -62,7 +62,8 @@ class SampleBuffer:
 
     def _drop_oldest_half(self) -> int:
         half = self._n // 2
-        for arr in (self._iteration, self._phase, self._segment, *self._values):
+        arrays: List[array[Any]] = [self._iteration, self._phase, self._segment, *self._values]
+        for arr in arrays:
             arr[: self._n - half] = arr[half : self._n]
         return self._n - half
 

@@ -48,7 +48,9 @@ class BurstPlan:
 class Probe:
     """Call :meth:`tick` at the end of every iteration; :meth:`capture` freezes the data."""
 
-    def __init__(self, config: ProbeConfig = ProbeConfig(), clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self, config: ProbeConfig = ProbeConfig(), clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         self.config = config
         self._clock = clock
         self._buffer = SampleBuffer(config.capacity)
@@ -155,7 +157,9 @@ class Probe:
             self._errors[key] = self._errors.get(key, 0) + 1
 
     # -- output -----------------------------------------------------------------------
-    def capture(self, target: str, stop_reason: str = "", warmup_hint: Optional[int] = None) -> Capture:
+    def capture(
+        self, target: str, stop_reason: str = "", warmup_hint: Optional[int] = None
+    ) -> Capture:
         """A plain-data copy of everything recorded so far (the probe keeps running)."""
         iteration, signals, phase, segment = self._buffer.columns()
         errors = [k if n == 1 else f"{k} (x{n})" for k, n in self._errors.items()]
@@ -181,8 +185,11 @@ class Probe:
 
     def _read_baseline(self) -> Dict[str, float]:
         try:
-            return {"rss": self._rss(), "py_blocks": float(sys.getallocatedblocks()),
-                    "malloc": self._malloc()}
+            return {
+                "rss": self._rss(),
+                "py_blocks": float(sys.getallocatedblocks()),
+                "malloc": self._malloc(),
+            }
         except Exception as exc:
             self._note_error("baseline", exc)
             return {}

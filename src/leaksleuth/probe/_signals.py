@@ -33,7 +33,7 @@ def _load_mallinfo2() -> Optional[Callable[[], Any]]:
         return None
     func.restype = _MallInfo2
     func.argtypes = []
-    return func  # type: ignore[no-any-return]
+    return func
 
 
 class RssReader:

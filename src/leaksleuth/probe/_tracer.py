@@ -106,6 +106,5 @@ def _raw_traces(snap: tracemalloc.Snapshot) -> Iterable[Tuple[int, Tuple[FrameKe
     if isinstance(raw, list) and (not raw or len(raw[0]) >= 3):
         return ((t[1], t[2]) for t in raw)
     return (
-        (t.size, tuple((f.filename, f.lineno) for f in reversed(t.traceback)))
-        for t in snap.traces
+        (t.size, tuple((f.filename, f.lineno) for f in reversed(t.traceback))) for t in snap.traces
     )

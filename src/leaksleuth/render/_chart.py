@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Optional
 
 from rich.console import Group
 from rich.text import Text
 
-from leaksleuth.render._spark import Sparkline, sparkline
-from leaksleuth.render._units import format_count, format_quantity, plural
+from leaksleuth.render._spark import Sparkline, sparkline, usable
+from leaksleuth.render._units import format_bytes, format_count, plural
 from leaksleuth.report import Report
 
 # (series name, label, unit); RSS first because it is what the operating system sees.
-CHART_SIGNALS: Tuple[Tuple[str, str, str], ...] = (
+CHART_SIGNALS: tuple[tuple[str, str, str], ...] = (
     ("rss", "RSS", "bytes"),
     ("py_blocks", "Python blocks", "blocks"),
 )
@@ -20,17 +21,19 @@ _INDENT = "  "
 _LABEL_WIDTH = max(len(label) for _, label, _ in CHART_SIGNALS) + 2
 
 
-def _span(line: Sparkline, unit: str) -> str:
-    if line.first is None or line.last is None:
+def _span(samples: Sequence[float], unit: str) -> str:
+    if not samples:
         return "no samples"
-    return f"{format_quantity(line.first, unit)} → {format_quantity(line.last, unit)}"
+    if unit == "bytes":
+        return f"{format_bytes(samples[0])} → {format_bytes(samples[-1])}"
+    return f"{format_count(samples[0])} → {format_count(samples[-1])} {unit}"
 
 
-def _row(label: str, line: Sparkline, unit: str) -> Text:
+def _row(label: str, line: Sparkline, span: str) -> Text:
     row = Text(_INDENT + label.ljust(_LABEL_WIDTH), no_wrap=True, overflow="ellipsis")
     row.append(line.text[: line.warmup_columns], style="ls.warmup")
     row.append(line.text[line.warmup_columns :], style="ls.series")
-    row.append(f"  {_span(line, unit)}", style="ls.dim")
+    row.append(f"  {span}", style="ls.dim")
     return row
 
 
@@ -45,12 +48,13 @@ def _warmup_marker(columns: int, warmup_end: int, first_iteration: int) -> Text:
 
 
 def _heading(iterations: Sequence[int], columns: int) -> Text:
-    heading = Text("Memory per iteration", style="ls.heading")
+    heading = Text()
+    heading.append("Memory per iteration", style="ls.heading")
     if iterations:
         heading.append(f"  iterations {iterations[0]}-{iterations[-1]}", style="ls.dim")
-    if columns and len(iterations) > columns:
+    if columns and len(iterations) >= 1.5 * columns:
         per_column = format_count(len(iterations) / columns)
-        heading.append(f", about {per_column} per column", style="ls.dim")
+        heading.append(f", about {per_column} iterations per column", style="ls.dim")
     return heading
 
 
@@ -64,27 +68,23 @@ def memory_chart(report: Report, *, width: int) -> Optional[Group]:
     if not present or not report.iterations:
         return None
     skip = [p == 1 for p in report.phase]
-    # Room for the label in front and a "12.1 MiB → 14.3 MiB" span behind.
-    spark_width = max(8, width - len(_INDENT) - _LABEL_WIDTH - 26)
+    spans = [_span(usable(report.series[name], skip), unit) for name, _, unit in present]
+    # The blocks get what the label in front and the "from → to" span behind leave over.
+    room = width - len(_INDENT) - _LABEL_WIDTH - 2 - max(len(span) for span in spans)
     warmup_end = report.verdict.warmup_end
     lines = [
-        (
-            label,
-            sparkline(
-                report.series[name],
-                width=spark_width,
-                iterations=report.iterations,
-                warmup_end=warmup_end,
-                skip=skip,
-            ),
-            unit,
+        sparkline(
+            report.series[name],
+            width=max(room, 8),
+            iterations=report.iterations,
+            warmup_end=warmup_end,
+            skip=skip,
         )
-        for name, label, unit in present
+        for name, _, _ in present
     ]
-    columns = len(lines[0][1].text)
-    parts: List[Text] = [_heading(report.iterations, columns)]
-    parts += [_row(label, line, unit) for label, line, unit in lines]
-    parts.append(_warmup_marker(lines[0][1].warmup_columns, warmup_end, report.iterations[0]))
+    parts: list[Text] = [_heading(report.iterations, len(lines[0].text))]
+    parts += [_row(label, line, span) for (_, label, _), line, span in zip(present, lines, spans)]
+    parts.append(_warmup_marker(lines[0].warmup_columns, warmup_end, report.iterations[0]))
     skipped = sum(skip)
     if skipped:
         left_out = f"left out: {plural(skipped, 'iteration')} measured with tracemalloc on"

@@ -9,8 +9,9 @@ Pure functions on plain sequences, so the terminal renderer only adds styles::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Optional
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 GAP = " "  # a column with no usable sample
@@ -22,22 +23,22 @@ class Sparkline:
 
     text: str
     warmup_columns: int  # leading columns whose first iteration is still warm-up
-    first: Optional[float]  # first and last usable samples, for a "from -> to" label
-    last: Optional[float]
     samples: int  # usable samples drawn
     skipped: int  # samples left out on purpose (``skip``)
 
 
-def column_bounds(n: int, width: int) -> List[range]:
+def column_bounds(n: int, width: int) -> list[range]:
     """Split ``n`` samples into at most ``width`` contiguous, nearly equal columns."""
     columns = max(0, min(n, width))
     return [range(c * n // columns, (c + 1) * n // columns) for c in range(columns)]
 
 
-def _kept(values: Sequence[Optional[float]], skip: Sequence[bool], indexes: range) -> List[float]:
-    """The usable samples among ``indexes``: finite and not skipped."""
-    kept: List[float] = []
-    for i in indexes:
+def usable(
+    values: Sequence[Optional[float]], skip: Sequence[bool] = (), indexes: Optional[range] = None
+) -> list[float]:
+    """The samples worth drawing among ``indexes`` (default: all): finite, not skipped."""
+    kept: list[float] = []
+    for i in range(len(values)) if indexes is None else indexes:
         value = values[i]
         if value is None or not math.isfinite(value) or (i < len(skip) and skip[i]):
             continue
@@ -45,7 +46,7 @@ def _kept(values: Sequence[Optional[float]], skip: Sequence[bool], indexes: rang
     return kept
 
 
-def _mean(samples: List[float]) -> Optional[float]:
+def _mean(samples: list[float]) -> Optional[float]:
     return math.fsum(samples) / len(samples) if samples else None
 
 
@@ -72,16 +73,14 @@ def sparkline(
     before ``warmup_end`` count as warm-up.
     """
     bounds = column_bounds(len(values), width)
-    means = [_mean(_kept(values, skip, column)) for column in bounds]
+    means = [_mean(usable(values, skip, column)) for column in bounds]
     drawn = [m for m in means if m is not None]
     low, high = (min(drawn), max(drawn)) if drawn else (0.0, 0.0)
-    kept = _kept(values, skip, range(len(values)))
+    kept = usable(values, skip)
     starts = [iterations[c[0]] for c in bounds if c and c[0] < len(iterations)]
     return Sparkline(
         text="".join(_block(m, low, high) for m in means),
         warmup_columns=sum(1 for start in starts if start < warmup_end),
-        first=kept[0] if kept else None,
-        last=kept[-1] if kept else None,
         samples=len(kept),
         skipped=sum(1 for flag in skip[: len(values)] if flag),
     )

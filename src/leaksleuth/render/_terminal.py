@@ -1,0 +1,254 @@
+"""The terminal report: the verdict in plain words, a memory chart, signals and suspects.
+
+Rendered by rich into a string, so the caller decides where it goes and tests can pin
+the width::
+
+    text = render(report, width=100, color=False)
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from typing import Optional
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.theme import Theme
+
+from leaksleuth.render._chart import memory_chart
+from leaksleuth.render._suspects import suspects_section
+from leaksleuth.render._units import (
+    format_byte_range,
+    format_quantity,
+    format_quantity_range,
+    plural,
+)
+from leaksleuth.report import Report, Verdict
+
+EXTENSION = ".txt"
+MIN_WIDTH = 20
+MAX_FAILURE_LINES = 8
+
+THEME = Theme(
+    {
+        "ls.leak": "bold red",
+        "ls.plateau": "bold yellow",
+        "ls.flat": "bold green",
+        "ls.inconclusive": "bold magenta",
+        "ls.heading": "bold",
+        "ls.dim": "dim",
+        "ls.warmup": "dim",
+        "ls.series": "cyan",
+        "ls.site": "bold cyan",
+        "ls.source": "yellow",
+        "ls.user": "bold",
+        "ls.library": "dim",
+        "ls.error": "bold red",
+    }
+)
+
+HEADLINES: dict[str, str] = {
+    "leak": "LEAK",
+    "plateau": "NO LEAK (plateau)",
+    "flat": "NO LEAK (flat)",
+    "inconclusive": "INCONCLUSIVE",
+}
+MEANINGS: dict[str, str] = {
+    "leak": "memory grows without bound",
+    "plateau": "memory grew, then stopped growing",
+    "flat": "memory did not grow",
+    "inconclusive": "not enough evidence to decide yet",
+}
+BASIS_WORDS: dict[str, str] = {
+    "rss": "process RSS",
+    "py_blocks": "Python memory blocks",
+    "malloc": "C heap (malloc)",
+    "traced": "traced Python heap",
+    "gc_objects": "gc-tracked objects",
+}
+SIGNAL_LABELS: dict[str, str] = {
+    "rss": "RSS",
+    "py_blocks": "Python blocks",
+    "malloc": "C heap",
+    "traced": "traced heap",
+    "gc_objects": "gc objects",
+}
+
+
+def _ci_label(confidence: float) -> str:
+    return f"{confidence:.0%} CI" if math.isfinite(confidence) and confidence > 0 else "CI"
+
+
+def _growth(verdict: Verdict) -> str:
+    growth = f"{format_quantity(verdict.bytes_per_iteration, 'bytes', signed=True)} per iteration"
+    if math.isfinite(verdict.ci_low) and math.isfinite(verdict.ci_high):
+        interval = format_byte_range(verdict.ci_low, verdict.ci_high)
+        growth += f" ({_ci_label(verdict.confidence)} {interval})"
+    return f"{growth}, basis: {BASIS_WORDS.get(verdict.basis, verdict.basis)}"
+
+
+def _progress_facts(report: Report) -> str:
+    verdict = report.verdict
+    facts = [f"measured {plural(verdict.iterations_measured, 'iteration')}"]
+    first = report.iterations[0] if report.iterations else 1
+    if verdict.warmup_end > first:
+        facts.append(f"warm-up ends at iteration {verdict.warmup_end}")
+    else:
+        facts.append("no warm-up")
+    return "; ".join(facts)
+
+
+def _more_iterations(verdict: Verdict) -> str:
+    more = verdict.more_iterations_needed
+    if more:
+        return f"about {more:,} more iterations would likely decide"
+    return "no estimate of how many more iterations would decide"
+
+
+def verdict_section(report: Report) -> Text:
+    """The target, the verdict with its numbers, the reason and what was measured."""
+    verdict = report.verdict
+    text = Text()
+    text.append(f"leaksleuth  {report.target}\n", style="ls.heading")
+    text.append(HEADLINES.get(verdict.status, verdict.status.upper()), f"ls.{verdict.status}")
+    text.append(f"  {_growth(verdict)}\n")
+    text.append(f"{MEANINGS.get(verdict.status, verdict.status)}: {verdict.reason}\n")
+    text.append(_progress_facts(report), style="ls.dim")
+    if verdict.status == "inconclusive":
+        text.append(f"\n{_more_iterations(verdict)}")
+    return text
+
+
+def failure_section(report: Report) -> Optional[Text]:
+    """What the target raised and which iterations the report still covers."""
+    failure = report.target_failure
+    if failure is None:
+        return None
+    before = failure.iteration - 1
+    covered = (
+        f"the report covers the {plural(before, 'iteration')} before it"
+        if before > 0
+        else "no iteration finished before it"
+    )
+    text = Text()
+    text.append(
+        f"the target raised {failure.type}({failure.message!r}) at iteration "
+        f"{failure.iteration}; {covered}",
+        style="ls.error",
+    )
+    for line in _traceback_lines(failure.traceback)[-MAX_FAILURE_LINES:]:
+        text.append(f"\n    {line}", style="ls.dim")
+    return text
+
+
+def _traceback_lines(traceback: tuple[str, ...]) -> list[str]:
+    # Entries may be formatted frames that span several lines ("File ..., line 3\n  code").
+    lines = [line.rstrip() for entry in traceback for line in entry.splitlines()]
+    return [line for line in lines if line.strip() and not line.startswith("Traceback (")]
+
+
+def signals_table(report: Report) -> Optional[Group]:
+    """One row per analysed signal: status, slope per iteration and its interval."""
+    signals = report.verdict.signals
+    if not signals:
+        return None
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="ls.dim")
+    table.add_column("signal")
+    table.add_column("status")
+    table.add_column("per iteration", justify="right")
+    table.add_column(_ci_label(report.verdict.confidence), justify="right")
+    table.add_column("warm-up ends", justify="right")
+    table.add_column("samples", justify="right")
+    for s in signals:
+        table.add_row(
+            SIGNAL_LABELS.get(s.signal, s.signal),
+            Text(s.status, style=f"ls.{s.status}"),
+            format_quantity(s.slope, s.unit, signed=True),
+            format_quantity_range(s.ci_low, s.ci_high, s.unit),
+            f"{s.warmup_end:,}",
+            f"{s.points:,}",
+        )
+    return Group(Text("Signals after warm-up", style="ls.heading"), table)
+
+
+def _bullets(title: str, lines: tuple[str, ...]) -> Optional[Group]:
+    if not lines:
+        return None
+    # A grid, so that long lines wrap under their text rather than under the bullet.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column()
+    for line in lines:
+        grid.add_row("•", line)
+    return Group(Text(title, style="ls.heading"), grid)
+
+
+def notes_section(report: Report) -> Optional[Group]:
+    """The analysis notes and the errors the probe caught and carried on after."""
+    parts = [
+        _bullets("Notes", report.notes),
+        _bullets("Probe errors (caught; measuring went on)", report.probe_errors),
+    ]
+    shown = [p for p in parts if p is not None]
+    return Group(*shown) if shown else None
+
+
+def _console(buffer: io.StringIO, width: int, color: bool) -> Console:
+    # Every setting is explicit so that neither the environment (COLUMNS, FORCE_COLOR,
+    # NO_COLOR) nor the real terminal changes the output.
+    return Console(
+        file=buffer,
+        width=max(width, MIN_WIDTH),
+        height=25,
+        force_terminal=color,
+        force_jupyter=False,
+        force_interactive=False,
+        color_system="standard" if color else None,
+        no_color=not color,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        theme=THEME,
+    )
+
+
+def _print(sections: list[Optional[RenderableType]], width: int, color: bool) -> str:
+    buffer = io.StringIO()
+    console = _console(buffer, width, color)
+    for index, section in enumerate(s for s in sections if s is not None):
+        if index:
+            console.print()
+        console.print(section)
+    text = buffer.getvalue()
+    if color:
+        return text
+    # rich pads table cells to the column width; plain text should not end in blanks.
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def render_verdict(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """Only the verdict and the target's failure, for ``--quiet``."""
+    return _print([verdict_section(report), failure_section(report)], width, color)
+
+
+def render(report: Report, *, width: int = 100, color: bool = False, max_suspects: int = 5) -> str:
+    """The full terminal report as text; ANSI styles only when ``color`` is true.
+
+    >>> print(render(report, width=80))  # doctest: +SKIP
+    leaksleuth  app.py:handle
+    LEAK  +1.0 KiB per iteration (95% CI 1.0-1.0 KiB), basis: traced Python heap
+    """
+    sections: list[Optional[RenderableType]] = [
+        verdict_section(report),
+        failure_section(report),
+        memory_chart(report, width=width),
+        signals_table(report),
+        suspects_section(report, limit=max_suspects, cwd=os.getcwd()),
+        notes_section(report),
+    ]
+    return _print(sections, width, color)

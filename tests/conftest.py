@@ -1,0 +1,4 @@
+import os
+
+# Real matplotlib, headless.
+os.environ.setdefault("MPLBACKEND", "Agg")
