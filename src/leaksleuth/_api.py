@@ -57,6 +57,8 @@ class _Session:
         self.bursts_started = 0
         self.gc_enabled_at_start = gc.isenabled()
         self.last: Optional[Verdict] = None
+        # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
+        self._judge = self._interim_verdict
 
     def capture(self, stop_reason: str = "") -> Capture:
         cap = self.probe.capture(self.target, stop_reason, self.warmup)
@@ -70,8 +72,15 @@ class _Session:
         """The verdict on what has been measured so far; schedules the next look."""
         growth = self.options.checkpoint_growth
         self.next_checkpoint = math.ceil(self.probe.iterations * growth)
-        self.last = build_report(self.capture(), self.options.analysis).verdict
-        return self.last
+        # Never collect for a program that disabled the gc: that would hide its cycles.
+        self.last = verdict = self.probe.outside(self._judge, collect=gc.isenabled())
+        return verdict
+
+    def _interim_verdict(self) -> Verdict:
+        # Only the new verdict outlives this, and the old one dies inside it, so the
+        # probe's measured offset is exactly the tool's residue.
+        self.last = None
+        return build_report(self.capture(), self.options.analysis).verdict
 
     def burst_plan(self, verdict: Verdict) -> BurstPlan:
         period = max((t.period for t in verdict.signals), default=1)

@@ -6,6 +6,7 @@ failure is caught, counted and recorded in the capture's ``probe_errors``.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import platform
@@ -13,7 +14,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
 from leaksleuth.probe._buffer import SampleBuffer
@@ -21,6 +22,7 @@ from leaksleuth.probe._signals import GcObjectCounter, MallocReader, RssReader
 from leaksleuth.probe._tracer import BurstRecorder
 
 _MAX_PROBE_ERRORS = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Probe:
         self._plan: Optional[BurstPlan] = None
         self._burst_start = 0
         self._segment = 0
+        self._offset: Tuple[float, ...] = (0.0, 0.0, 0.0)
         self._errors: Dict[str, int] = {}
         self._target_error: Optional[RecordedError] = None
         self.iterations = 0
@@ -92,16 +95,41 @@ class Probe:
         phase = 1 if self._burst.active else 0
         if not self._buffer.wants(iteration, phase):
             return
-        traced = self._burst.traced() if phase else math.nan
+        rss, blocks, malloc = self._levels()
+        off = self._offset
         values = (
             wall,
-            self._rss(),
-            float(sys.getallocatedblocks()),
-            self._malloc(),
-            traced,
+            rss - off[0],
+            blocks - off[1],
+            malloc - off[2],
+            self._burst.traced() if phase else math.nan,
             self._gc_objects(self._elapsed),
         )
         self._buffer.append(iteration, values, phase, self._segment)
+
+    def _levels(self) -> Tuple[float, float, float]:
+        return self._rss(), float(sys.getallocatedblocks()), self._malloc()
+
+    def outside(self, work: Callable[[], T], collect: bool = False) -> T:
+        """Run the tool's own work between iterations, keeping its footprint out of the data.
+
+        No user code runs meanwhile, so whatever RSS, pymalloc blocks and C heap gain here
+        is the tool's; later samples subtract it. With ``collect``, a gc pass before the
+        window takes the program's pending garbage (as the gc would anyway), and one inside
+        it takes the tool's garbage and empties CPython's free lists, which the tool's work
+        fills and which would otherwise absorb the program's next allocations unseen.
+        """
+        if collect:
+            gc.collect()
+        before = self._levels()
+        try:
+            return work()
+        finally:
+            if collect:
+                gc.collect()
+            after = self._levels()
+            self._offset = tuple(o + a - b for o, a, b in zip(self._offset, after, before))
+            self._last = self._clock()  # the tool's time is not the next iteration's
 
     # -- bursts -----------------------------------------------------------------------
     @property

@@ -49,13 +49,18 @@ class BurstRecorder:
     def snapshot(self, iteration: int) -> None:
         """Record what is alive now; collects cyclic garbage first unless gc is disabled."""
         # A program that disabled the gc keeps its cycles: collecting would hide that leak.
-        if self.collect and gc.isenabled():
+        collect = self.collect and gc.isenabled()
+        if collect:
             gc.collect()
             self._collected = True
         before = tracemalloc.get_traced_memory()[0]
         snap = tracemalloc.take_snapshot()
         table = self._reduce(_raw_traces(snap))
         del snap
+        if collect:
+            # The snapshot's tuples now sit in CPython's free lists with our traceback;
+            # the program would reuse them unseen. A full collection empties the lists.
+            gc.collect()
         self._iterations.append(iteration)
         self._snapshots.append(table)
         # The kept tables are traced too; remember their size so "traced" excludes them.
