@@ -3,7 +3,10 @@ import sys
 import textwrap
 import tracemalloc
 
+import pytest
+
 from leaksleuth.probe import BurstPlan, Probe
+from leaksleuth.probe._signals import RssReader
 
 _KEPT = []
 
@@ -56,17 +59,17 @@ def test_probe_leaves_a_programs_own_tracing_running() -> None:
         tracemalloc.stop()
 
 
-def test_probe_failure_is_recorded_not_raised() -> None:
-    probe = Probe()
-
-    def broken() -> float:
+def test_probe_failure_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: RssReader) -> float:
         raise OSError("statm vanished")
 
-    probe._rss = broken  # type: ignore[assignment]
+    probe = Probe()
+    monkeypatch.setattr(RssReader, "__call__", broken)
     for _ in range(3):
         probe.tick()
     cap = probe.capture("t")
     probe.close()
+    assert cap.iterations_run == 3
     assert cap.probe_errors == ["tick: OSError: statm vanished (x3)"]
 
 

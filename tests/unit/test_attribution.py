@@ -42,7 +42,7 @@ def test_site_that_stops_growing_like_a_filling_cache_is_not_a_suspect() -> None
 
 def test_library_allocations_are_grouped_under_the_calling_user_line() -> None:
     series = {((LIB, i), (USER, 40)): [0, 100 * i, 200 * i, 300 * i, 400 * i] for i in range(1, 6)}
-    series[((USER, 90),)] = [0, 50, 100, 150, 200]
+    series[((USER, 90),)] = [0, 500, 1000, 1500, 2000]
     suspects = find_suspects([_burst(series)], SourceClassifier())
     assert [(s.file, s.line) for s in suspects] == [(USER, 40), (USER, 90)]
     assert suspects[0].variants == 5
