@@ -94,15 +94,23 @@ class BurstRecorder:
         return table
 
     def _filter(self, frames: Tuple[FrameKey, ...]) -> Optional[Tuple[FrameKey, ...]]:
-        """Drop the tool's own and the snapshot machinery's allocations; strip tool frames."""
+        """Drop the tool's and the snapshot machinery's own allocations; cut the harness.
+
+        Frames from the first tool frame outward (``check()``'s loop, the CLI, whoever
+        called them) say nothing about the leak, so the traceback ends before them.
+        """
         if not frames or frames[0][0].endswith(_NOISE_FILES):
             return None
-        for filename, _ in frames:
+        for i, (filename, _) in enumerate(frames):
             if filename.startswith(_PACKAGE_DIR):
-                return None  # first frame outside the stdlib is ours: our own allocation
-            if not filename.startswith(self._stdlib) and not filename.startswith("<frozen"):
-                break
-        return tuple(f for f in frames if not f[0].startswith(_PACKAGE_DIR))
+                return frames[:i] if i and self._user_code_in(frames[:i]) else None
+        return frames
+
+    def _user_code_in(self, frames: Tuple[FrameKey, ...]) -> bool:
+        """Whether anything but the stdlib ran between the tool and this allocation."""
+        return any(
+            not f.startswith(self._stdlib) and not f.startswith("<frozen") for f, _ in frames
+        )
 
 
 def _raw_traces(snap: tracemalloc.Snapshot) -> Iterable[Tuple[int, Tuple[FrameKey, ...]]]:
