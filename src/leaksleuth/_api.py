@@ -23,13 +23,14 @@ ProgressCallback = Callable[[int, int, str], None]
 class CheckOptions:
     """Tuning for ``check()`` and ``watch()``; the defaults suit most loops.
 
-    ``min_iterations``: first look at the verdict. ``settle_iterations``: a flat or plateau
-    verdict may stop the run only after this many. ``attribution``: run a tracemalloc
-    burst to find the growing sites when memory grows.
+    ``min_iterations``: first look at the verdict. ``settle_iterations``: no verdict stops
+    the run before this many iterations, because growth that has lasted only N iterations
+    cannot be told from a bounded cache of N entries still filling. ``attribution``: run a
+    tracemalloc burst to find the growing sites when memory grows.
     """
 
     min_iterations: int = 20
-    settle_iterations: int = 100
+    settle_iterations: int = 200
     checkpoint_growth: float = 1.25
     attribution: bool = True
     burst_windows: int = 4
@@ -100,10 +101,8 @@ class _Session:
 
     def settled(self, verdict: Verdict) -> bool:
         """A verdict confident enough to stop measuring."""
-        if verdict.status == "leak":
-            return True
-        measured = self.probe.iterations
-        return verdict.status in ("flat", "plateau") and measured >= self.options.settle_iterations
+        settled = verdict.status in ("leak", "flat", "plateau")
+        return settled and self.probe.iterations >= self.options.settle_iterations
 
 
 def _call_until(
@@ -199,7 +198,7 @@ class Watch:
             if session.wants_burst(verdict):
                 session.start_burst(session.burst_plan(verdict))
         except Exception as exc:  # the probe must never break the watched loop
-            session.probe._note_error("checkpoint", exc)
+            session.probe.note_error("checkpoint", exc)
 
     def iteration(self) -> _IterationContext:
         """``with w.iteration():`` times exactly the block as one iteration."""

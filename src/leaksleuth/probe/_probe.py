@@ -84,7 +84,7 @@ class Probe:
             if self._plan is not None:
                 self._advance_burst()
         except Exception as exc:  # the user's program must survive the probe
-            self._note_error("tick", exc)
+            self.note_error("tick", exc)
         self._last = self._clock()
 
     def restart_clock(self) -> None:
@@ -145,7 +145,7 @@ class Probe:
             self._plan = plan
             self._burst_start = self.iterations
         except Exception as exc:
-            self._note_error("start_burst", exc)
+            self.note_error("start_burst", exc)
 
     def _advance_burst(self) -> None:
         assert self._plan is not None
@@ -165,7 +165,7 @@ class Probe:
             if len(burst.snapshots) >= 2:
                 self._bursts.append(burst)
         except Exception as exc:
-            self._note_error("end_burst", exc)
+            self.note_error("end_burst", exc)
         self._segment += 1
 
     # -- errors -----------------------------------------------------------------------
@@ -179,7 +179,7 @@ class Probe:
             traceback=tuple(line.rstrip() for line in tb[-6:]),
         )
 
-    def _note_error(self, where: str, exc: BaseException) -> None:
+    def note_error(self, where: str, exc: BaseException) -> None:
         key = f"{where}: {type(exc).__name__}: {_short(str(exc))}"
         if key in self._errors or len(self._errors) < _MAX_PROBE_ERRORS:
             self._errors[key] = self._errors.get(key, 0) + 1
@@ -219,7 +219,7 @@ class Probe:
                 "malloc": self._malloc(),
             }
         except Exception as exc:
-            self._note_error("baseline", exc)
+            self.note_error("baseline", exc)
             return {}
 
 
