@@ -65,6 +65,7 @@ class Probe:
         self._burst_start = 0
         self._segment = 0
         self._offset: Tuple[float, ...] = (0.0, 0.0, 0.0)
+        self._bias: Dict[bool, Tuple[float, ...]] = {}
         self._errors: Dict[str, int] = {}
         self._target_error: Optional[RecordedError] = None
         self.iterations = 0
@@ -119,17 +120,26 @@ class Probe:
         it takes the tool's garbage and empties CPython's free lists, which the tool's work
         fills and which would otherwise absorb the program's next allocations unseen.
         """
+        if collect not in self._bias:
+            # The measurement itself holds a few objects across its own window; measure
+            # that on a no-op (twice: the first run may allocate for good) and discount it.
+            self._measured(_nothing, collect)
+            self._bias[collect] = self._measured(_nothing, collect)[1]
+        result, delta = self._measured(work, collect)
+        bias = self._bias[collect]
+        self._offset = tuple(o + d - b for o, d, b in zip(self._offset, delta, bias))
+        self._last = self._clock()  # the tool's time is not the next iteration's
+        return result
+
+    def _measured(self, work: Callable[[], T], collect: bool) -> Tuple[T, Tuple[float, ...]]:
         if collect:
             gc.collect()
         before = self._levels()
-        try:
-            return work()
-        finally:
-            if collect:
-                gc.collect()
-            after = self._levels()
-            self._offset = tuple(o + a - b for o, a, b in zip(self._offset, after, before))
-            self._last = self._clock()  # the tool's time is not the next iteration's
+        result = work()
+        if collect:
+            gc.collect()
+        after = self._levels()
+        return result, tuple(a - b for a, b in zip(after, before))
 
     # -- bursts -----------------------------------------------------------------------
     @property
@@ -221,6 +231,10 @@ class Probe:
         except Exception as exc:
             self.note_error("baseline", exc)
             return {}
+
+
+def _nothing() -> None:
+    return None
 
 
 def _short(text: str, limit: int = 200) -> str:
