@@ -88,6 +88,10 @@ class Probe:
             self.note_error("tick", exc)
         self._last = self._clock()
 
+    def mean_iteration_seconds(self) -> float:
+        """Average wall time of the iterations so far (0 before the first)."""
+        return self._elapsed / self.iterations if self.iterations else 0.0
+
     def restart_clock(self) -> None:
         """Start timing the next iteration now (``with w.iteration():`` entry)."""
         self._last = self._clock()

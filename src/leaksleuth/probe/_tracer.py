@@ -6,7 +6,7 @@ import gc
 import os
 import sysconfig
 import tracemalloc
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from leaksleuth.capture import Burst, FrameKey, SiteTable
 
@@ -31,6 +31,7 @@ class BurstRecorder:
         self.nframes = nframes
         self.collect = collect
         self._stdlib = _stdlib_prefixes()
+        self._stdlib_files: Dict[str, bool] = {}
         self._owned = False
         self._iterations: List[int] = []
         self._snapshots: List[SiteTable] = []
@@ -84,13 +85,22 @@ class BurstRecorder:
         return burst
 
     def _reduce(self, traces: Iterable[Tuple[int, Tuple[FrameKey, ...]]]) -> SiteTable:
-        table: Dict[Tuple[FrameKey, ...], Tuple[int, int]] = {}
+        # tracemalloc hands out one tuple per distinct traceback, so summing by identity
+        # first lets the (slow) filtering run once per traceback instead of once per trace.
+        by_identity: Dict[int, List[Any]] = {}
         for size, frames in traces:
+            entry = by_identity.get(id(frames))
+            if entry is None:
+                by_identity[id(frames)] = [frames, size, 1]
+            else:
+                entry[1] += size
+                entry[2] += 1
+        table: Dict[Tuple[FrameKey, ...], Tuple[int, int]] = {}
+        for frames, size, count in by_identity.values():
             key = self._filter(frames)
-            if key is None:
-                continue
-            old = table.get(key)
-            table[key] = (size, 1) if old is None else (old[0] + size, old[1] + 1)
+            if key is not None:
+                old = table.get(key, (0, 0))
+                table[key] = (old[0] + size, old[1] + count)
         return table
 
     def _filter(self, frames: Tuple[FrameKey, ...]) -> Optional[Tuple[FrameKey, ...]]:
@@ -103,14 +113,16 @@ class BurstRecorder:
             return None
         for i, (filename, _) in enumerate(frames):
             if filename.startswith(_PACKAGE_DIR):
-                return frames[:i] if i and self._user_code_in(frames[:i]) else None
+                inner = frames[:i]
+                return inner if any(not self._is_stdlib(f) for f, _ in inner) else None
         return frames
 
-    def _user_code_in(self, frames: Tuple[FrameKey, ...]) -> bool:
-        """Whether anything but the stdlib ran between the tool and this allocation."""
-        return any(
-            not f.startswith(self._stdlib) and not f.startswith("<frozen") for f, _ in frames
-        )
+    def _is_stdlib(self, filename: str) -> bool:
+        known = self._stdlib_files.get(filename)
+        if known is None:
+            known = filename.startswith(self._stdlib) or filename.startswith("<frozen")
+            self._stdlib_files[filename] = known
+        return known
 
 
 def _raw_traces(snap: tracemalloc.Snapshot) -> Iterable[Tuple[int, Tuple[FrameKey, ...]]]:

@@ -1,0 +1,188 @@
+"""Renders bench/out/results.json as the markdown section printed by ``bench/run.py``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+Section = Callable[[dict[str, Any]], list[str]]
+
+
+def _fmt(value: Any, spec: str = "g") -> str:
+    if value is None:
+        return "-"
+    return format(value, spec)
+
+
+def _pct(ok: int, total: int) -> str:
+    return f"{ok}/{total} ({100.0 * ok / total:.0f}%)" if total else "-"
+
+
+def _spread(d: dict[str, Any]) -> str:
+    return f"{_fmt(d.get('median'))} / {_fmt(d.get('max'))}" if d else "-"
+
+
+def _failed(part: dict[str, Any], title: str) -> list[str]:
+    return [f"### {title}", "", f"Failed: {part['error']}", "", "```", part["stderr"], "```", ""]
+
+
+def machine_section(results: dict[str, Any]) -> list[str]:
+    m = results["machine"]
+    v = m["versions"]
+    return [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['implementation']} {m['python']} "
+        f"({m['platform']}); numpy {v['numpy']}, matplotlib {v['matplotlib']}, "
+        f"memray {v['memray']}. Run {m['date']}.",
+        "",
+        f"Command: `{results['command']}` (every figure below comes from this one run).",
+        "",
+    ]
+
+
+def corpus_section(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Scenario corpus",
+        "",
+        "The held-out set is never used to tune thresholds; it is scored separately.",
+        "",
+        "| set | verdict correct | top-1 site correct (leaks) | iterations measured when "
+        "correct (median / max) | iterations run incl. burst (median / max) | wall time |",
+        "|---|---|---|---|---|---|",
+    ]
+    parts = [results[k] for k in ("corpus_tuning", "corpus_heldout")]
+    for part in parts:
+        if "error" in part:
+            continue
+        s = part["summary"]
+        lines.append(
+            f"| {part['set']} | {_pct(s['verdict_correct'], s['scenarios'])} "
+            f"| {_pct(s['site_correct'], s['leaks'])} "
+            f"| {_spread(s['iterations_measured_when_correct'])} "
+            f"| {_spread(s['iterations_run_when_correct'])} | {s['wall_s']:.1f} s |"
+        )
+    lines += ["", "| set | scenario | truth | verdict | site | measured / run | wall |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    for part in parts:
+        if "error" in part:
+            lines += _failed(part, "corpus")
+            continue
+        for r in part["scenarios"]:
+            verdict = r["status"] if r["verdict_ok"] else f"**{r['status']}** (wrong)"
+            site = {None: "", True: "ok", False: f"**{r['top_site'] or 'none'}** (wrong)"}
+            lines.append(
+                f"| {part['set']} | {r['name']} | {r['expect']} | {verdict} "
+                f"| {site[r['site_ok']]} | {r['iterations_measured']} / {r['iterations_run']} "
+                f"| {r['wall_s']:.1f} s |"
+            )
+    return [*lines, ""]
+
+
+def overhead_section(results: dict[str, Any]) -> list[str]:
+    part = results["overhead"]
+    if "error" in part:
+        return _failed(part, "Overhead")
+    lines = [
+        "### Overhead",
+        "",
+        f"{part['iterations']} iterations of about {part['bare_iteration_ms']:.2f} ms of mixed "
+        f"work (small dicts and tuples, float arithmetic, string joins). Medians of "
+        f"{part['repetitions']} interleaved repetitions (tracemalloc: the first "
+        f"{part['slow_mode_repetitions']}, it is that slow); ratio = median / bare median. "
+        "The leaking loop keeps 1 KiB per iteration, so leaksleuth's tracemalloc burst runs.",
+        "",
+        "| mode | no leak: median | ratio | +µs/iteration | leak 1 KiB/it: median | ratio "
+        "| +µs/iteration |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode, row in part["no_leak"].items():
+        leak = part["leak_1kib"][mode]
+        lines.append(
+            f"| {mode} | {row['median_s']:.3f} s | {row['ratio']:.3f}x "
+            f"| {row['per_iteration_overhead_us']:.1f} | {leak['median_s']:.3f} s "
+            f"| {leak['ratio']:.3f}x | {leak['per_iteration_overhead_us']:.1f} |"
+        )
+    w, wl = part["no_leak"]["leaksleuth.watch"], part["leak_1kib"]["leaksleuth.watch"]
+    lines += [
+        "",
+        f"leaksleuth's verdicts in these runs: no-leak loop -> {w.get('verdict')} "
+        f"({w.get('traced_iterations')} iterations traced); leaking loop -> "
+        f"{wl.get('verdict')} ({wl.get('traced_iterations')} iterations traced). "
+        "Target: at most 5% slowdown (ratio 1.05) for a 1 ms iteration over 1000 iterations.",
+        "",
+    ]
+    return lines
+
+
+def probe_memory_section(results: dict[str, Any]) -> list[str]:
+    part = results["probe_memory"]
+    if "error" in part:
+        return _failed(part, "Probe memory")
+    lines = [
+        "### Probe memory over a long run",
+        "",
+        "A no-op loop, read without tracemalloc. *probe alone*: the bare `Probe` ticking (what "
+        "lives in the loop); *watch*: `leaksleuth.watch()`, which adds the verdict checkpoints.",
+        "",
+        "| iteration | probe alone: blocks | probe alone: RSS | watch: blocks | watch: RSS |",
+        "|---|---|---|---|---|",
+    ]
+    alone = part.get("probe_alone", {}).get("readings", [])
+    watched = [part["before"], *part["readings"]]
+    for a, r in zip(alone, watched):
+        lines.append(
+            f"| {r['iteration']:,} | {a['py_blocks']:,} | {a['rss_bytes'] / 2**20:.2f} MiB "
+            f"| {r['py_blocks']:,} | {r['rss_bytes'] / 2**20:.2f} MiB |"
+        )
+    g = part["growth_from_first_checkpoint"]
+    lines += [
+        "",
+        f"watch, growth from the first checkpoint to the last: {g['py_blocks']:+,} blocks, "
+        f"{g['rss_bytes'] / 1024:+,.0f} KiB RSS. The sample table keeps {part['rows_kept']:,} "
+        f"rows of at most {part['row_capacity']:,} (stride {part['stride']}); "
+        f"{part['traced_iterations']} iterations were traced. The whole watched loop took "
+        f"{part['wall_s']:.1f} s ({part['us_per_tick']:.1f} µs per tick, checkpoint analyses "
+        f"included). Verdict on the no-op: "
+        f"{part['verdict']} ({part['verdict_reason']}).",
+        "",
+    ]
+    return lines
+
+
+def latency_section(results: dict[str, Any]) -> list[str]:
+    part = results["latency"]
+    if "error" in part:
+        return _failed(part, "Leak latency")
+    lines = [
+        "### Iterations before a leak is called",
+        "",
+        f"Verdict engine alone: one probe records {part['recorded_iterations']} untraced "
+        "iterations and `build_report` is run on every prefix; *first* is the first prefix "
+        "length whose verdict is leak, *from then on* the first after which every prefix says "
+        "leak. `check()`: the iterations its verdict rests on (it first looks at 20, then "
+        "every 25% more), and the total run including the tracemalloc burst after the "
+        f"verdict. Median / max of {part['repetitions']} runs.",
+        "",
+        "| leak per iteration | first | from then on | check(): measured | check(): run |",
+        "|---|---|---|---|---|",
+    ]
+    for size, d in part["sizes"].items():
+        lines.append(
+            f"| {size} | {_spread(d['first_leak_at'])} | {_spread(d['leak_from_then_on'])} "
+            f"| {_spread(d['check_measured'])} | {_spread(d['check_run'])} |"
+        )
+    return [*lines, ""]
+
+
+SECTIONS: tuple[Section, ...] = (
+    machine_section,
+    corpus_section,
+    overhead_section,
+    probe_memory_section,
+    latency_section,
+)
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    lines = ["## Benchmark results", ""]
+    for section in SECTIONS:
+        lines += section(results)
+    return "\n".join(lines)

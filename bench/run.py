@@ -1,0 +1,108 @@
+"""The benchmark, in one command: ``python bench/run.py [--quick]``.
+
+Runs each part in its own fresh interpreter (so one part's heap cannot colour another's),
+writes ``bench/out/results.json`` and ``bench/out/results.md``, and prints the markdown.
+
+Parts: corpus accuracy (tuning and held-out sets, scored separately), overhead against
+peers measured in the same run, the probe's own memory over 100,000 iterations, and how
+many iterations a 1/4/64 KiB-per-iteration leak needs before it is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from typing import Any, Optional
+
+from _markdown import render_markdown  # bench/ is on sys.path when run as a script
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+
+# (result key, script, extra arguments)
+PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("corpus_tuning", "corpus.py", ("--set", "tuning")),
+    ("corpus_heldout", "corpus.py", ("--set", "heldout")),
+    ("overhead", "overhead.py", ()),
+    ("probe_memory", "probe_memory.py", ()),
+    ("latency", "latency.py", ()),
+)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "versions": {d: _version(d) for d in ("leaksleuth", "numpy", "matplotlib", "memray")},
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def run_part(script: str, args: tuple[str, ...], quick: bool) -> dict[str, Any]:
+    """Run one part in a fresh interpreter; its JSON, or the error that stopped it."""
+    out = os.path.join(OUT, f"part-{os.path.splitext(script)[0]}-{'-'.join(args) or 'all'}.json")
+    cmd = [sys.executable, os.path.join(ROOT, "bench", script), "--out", out, *args]
+    if quick and script != "corpus.py":
+        cmd.append("--quick")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode}", "stderr": proc.stderr[-4000:], "wall_s": wall}
+    with open(out, encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    os.remove(out)
+    data["part_wall_s"] = wall
+    return data
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the leaksleuth benchmark.")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (minutes)")
+    args = parser.parse_args(argv)
+    os.makedirs(OUT, exist_ok=True)
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    results["command"] = "python bench/run.py" + (" --quick" if args.quick else "")
+    for key, script, extra in PARTS:
+        print(f"running {key} ...", file=sys.stderr, flush=True)
+        results[key] = run_part(script, extra, args.quick)
+    with open(os.path.join(OUT, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2)
+    text = render_markdown(results)
+    with open(os.path.join(OUT, "results.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    print(text)
+    failed = [key for key, _, _ in PARTS if "error" in results[key]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,576 @@
+"""Does each signal leak, plateau, stay flat, or is it too early to say; then one verdict.
+
+"Mann-Kendall says it grows" is not enough: a buffer cleared every 40 iterations rises
+inside each tooth, so every within-tooth pair is concordant and S is huge; a gc sawtooth
+does the same on a smaller scale. So the stable tail (after the warm-up cut) is a leak
+only when four things hold, each one ruling out a known impostor:
+
+(a) a significant trend: Theil-Sen CI above 0 and a one-sided p < alpha / signals
+    (Bonferroni). Where a sawtooth is found (recurring resets far deeper than the
+    typical step), the evidence is the mean of each complete cycle, not the points, so
+    rises inside a tooth do not count; p is then a t-test on those few means, because a
+    rank test on fewer than 7 values cannot reach alpha / 4 however steep the trend.
+    Without a sawtooth, p is Mann-Kendall's on the points.
+(b) rising floors: the minima of blocks at least one sawtooth period (and n/8 points)
+    long climb at half the slope or more. A sawtooth's floors stay put whatever S says.
+(c) a meaningful rate: at least the per-unit minimum in ``VerdictConfig``.
+(d) still growing: the CI of the later half's slope reaches half the overall slope.
+    Growth that stopped is a plateau the warm-up cut missed, and the tail is judged again
+    from its midpoint.
+
+Flat needs evidence too: enough points and sawtooth periods, and a slope CI or a floor
+CI wholly below the minimum rate. Plateau is such a tail after a warm-up that gained more
+than 4 noise widths and more than the minimum rate would over the whole run. Anything
+else is inconclusive, with the iterations likely to settle it: a slope's CI shrinks like
+n^-1.5, and a sawtooth needs ``min_periods`` complete cycles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+from typing import Optional
+
+from leaksleuth.analysis._trend import (
+    SlopeEstimate,
+    mann_kendall,
+    median,
+    slope_t_test,
+    theil_sen,
+)
+from leaksleuth.analysis._warmup import (
+    NO_SAWTOOTH,
+    Sawtooth,
+    block_floors,
+    detect_sawtooth,
+    detect_warmup,
+    remove_level_shifts,
+    step_noise,
+)
+from leaksleuth.report._model import SignalTrend, Verdict
+
+_NO_ESTIMATE = SlopeEstimate(math.nan, math.nan, math.nan, 0)
+# The floors only confirm a trend already significant at alpha / signals; a loose level
+# keeps an 8-step staircase callable yet still halves the false leaks in short noise.
+_FLOORS_ALPHA = 0.05
+_MORE = re.compile(r"about (\d+) more iterations")
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    """Thresholds of the verdict. ``alpha`` is family-wise over ``signals`` signals."""
+
+    alpha: float = 0.01  # one-sided; each signal is tested at alpha / signals
+    confidence: float = 0.95  # of the reported intervals
+    min_points: int = 20  # after warm-up, before anything but "inconclusive"
+    min_periods: int = 3  # complete sawtooth cycles, likewise
+    signals: int = 4  # rss, py_blocks, malloc, gc_objects
+    # The smallest growth per iteration worth reporting. 16 bytes is glibc's allocation
+    # granularity: below one chunk per iteration, even a million iterations lose 16 MB.
+    # 0.05 blocks or objects (one every 20 iterations) is about the creep of CPython's own
+    # caches (interned strings, type caches, free lists) in a long-running loop.
+    min_bytes: float = 16.0
+    min_blocks: float = 0.05
+    min_objects: float = 0.05
+    # A one-off gain is a plateau worth reporting only if a leak at the minimum rate would
+    # take this many iterations (or the whole run, if longer) to gain as much.
+    plateau_horizon: int = 1000
+
+    @property
+    def signal_alpha(self) -> float:
+        """The level each signal is tested at (Bonferroni)."""
+        return self.alpha / max(self.signals, 1)
+
+    def min_rate(self, unit: str) -> float:
+        """The smallest meaningful growth per iteration in ``unit``."""
+        return {"bytes": self.min_bytes, "blocks": self.min_blocks}.get(unit, self.min_objects)
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The finite readings of one signal, sorted by iteration, level shifts removed."""
+
+    x: list[float]
+    y: list[float]
+    seg: list[int]
+    joined: list[float]  # y with per-segment level shifts taken out
+
+    @property
+    def stride(self) -> float:
+        steps = [b - a for a, b in zip(self.x, self.x[1:])]
+        s = median(steps)
+        return s if s > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """Everything measured on the stable part of one signal."""
+
+    start: int  # index into the series
+    n: int
+    stride: float
+    span: float  # iterations covered
+    saw: Sawtooth
+    trend: SlopeEstimate  # on the points, or on cycle means under a sawtooth
+    p: float  # one-sided: Mann-Kendall on points, a t-test on cycle means
+    units: int  # points or complete cycles behind ``trend``
+    floors: SlopeEstimate
+    floors_p: float  # Mann-Kendall on the floors
+    lows_rise: float  # lowest reading of the later half minus that of the earlier half
+    lows_noise: float  # noise of single readings, sawtooth excluded
+    late: SlopeEstimate  # ``trend`` over the later half
+    rest: SlopeEstimate  # ``trend`` without the first eighth
+    noise: float  # robust sd of the residuals, sawtooth included
+    growth: float  # gained during warm-up
+
+
+def _series(x: Sequence[float], y: Sequence[float], segments: Sequence[int]) -> _Series:
+    rows = sorted(
+        (float(x[i]), float(y[i]), int(segments[i]))
+        for i in range(len(y))
+        if math.isfinite(x[i]) and math.isfinite(y[i])
+    )
+    xs, ys, seg = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+    if len(xs) < 3:
+        return _Series(xs, ys, seg, ys)
+    # Only needed to carry growth across segment boundaries.
+    slope = theil_sen(xs, ys, seg).slope if len(set(seg)) > 1 else 0.0
+    saw = detect_sawtooth(xs, ys, seg)
+    stride = median([b - a for a, b in zip(xs, xs[1:])]) or 1.0
+    window = max(10, 2 * math.ceil(saw.longest / stride))
+    return _Series(xs, ys, seg, remove_level_shifts(xs, ys, seg, slope, window))
+
+
+def _evidence(
+    x: list[float], y: list[float], seg: list[int], saw: Sawtooth
+) -> tuple[list[float], list[float], list[int]]:
+    if saw is NO_SAWTOOTH:
+        return x, y, seg
+    # One point per complete cycle: its mean holds the same share of every tooth.
+    ex = [sum(x[a : b + 1]) / (b - a + 1) for a, b in saw.cycles]
+    ey = [sum(y[a : b + 1]) / (b - a + 1) for a, b in saw.cycles]
+    return ex, ey, [seg[a] for a, _ in saw.cycles]
+
+
+def _noise(x: list[float], y: list[float], seg: list[int], slope: float) -> float:
+    b = slope if math.isfinite(slope) else 0.0
+    resid = [yi - b * xi for xi, yi in zip(x, y)]
+    by_seg = {s: median([r for r, t in zip(resid, seg) if t == s]) for s in set(seg)}
+    centred = [r - by_seg[s] for r, s in zip(resid, seg)]
+    return 1.4826 * median([abs(c) for c in centred]) if centred else 0.0
+
+
+def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
+    x, y, seg = series.x[start:], series.y[start:], series.seg[start:]
+    n, stride = len(x), series.stride
+    span = x[-1] - x[0] + stride if x else 0.0
+    saw = detect_sawtooth(x, y, seg) if n >= 3 else NO_SAWTOOTH
+    ex, ey, es = _evidence(x, y, seg, saw)
+    block = max(math.ceil(n / 8), math.ceil(saw.longest / stride))
+    fx, fy = block_floors(x, series.joined[start:], seg, max(block, 1))
+    half, eighth = len(ex) // 2, math.ceil(len(ex) / 8)
+    width = max(5, math.ceil(saw.longest / stride))
+    trend = theil_sen(ex, ey, es, config.confidence)
+    return _Tail(
+        start=start,
+        n=n,
+        stride=stride,
+        span=span,
+        saw=saw,
+        trend=trend,
+        p=mann_kendall(ex, ey, es).p_increasing if saw is NO_SAWTOOTH else slope_t_test(ex, ey, es),
+        units=len(ex),
+        floors=theil_sen(fx, fy, None, config.confidence) if len(fx) >= 3 else _NO_ESTIMATE,
+        floors_p=mann_kendall(fx, fy).p_increasing if len(fx) >= 3 else 1.0,
+        lows_rise=_lows_rise(series.joined[start:]),
+        lows_noise=step_noise(y, seg),
+        late=theil_sen(ex[half:], ey[half:], es[half:], config.confidence),
+        rest=theil_sen(ex[eighth:], ey[eighth:], es[eighth:], config.confidence),
+        noise=_noise(x, y, seg, trend.slope),
+        growth=_warmup_growth(series.joined, start, width),
+    )
+
+
+def _lows_rise(joined: list[float]) -> float:
+    half = len(joined) // 2
+    return min(joined[half:]) - min(joined[:half]) if half else math.nan
+
+
+def _warmup_growth(joined: list[float], start: int, width: int) -> float:
+    """The level the stable part starts at, less the first readings' level.
+
+    Its level is also read off its low end (5th percentile), so that a stable part that
+    keeps dropping back to where the run began (RSS under churn) has gained nothing.
+    """
+    if start == 0:
+        return 0.0
+    tail = sorted(joined[start:])
+    low_end = tail[len(tail) // 20]
+    head = median(joined[: min(3, start)])
+    return min(median(joined[start : start + width]), low_end) - head
+
+
+def _significant(t: _Tail, config: VerdictConfig) -> bool:
+    return t.trend.ci_low > 0 and t.p < config.signal_alpha
+
+
+def _floors_rise(t: _Tail) -> bool:
+    # Block floors, and the lowest reading of each half: a sawtooth whose deepest resets
+    # (full gc passes) come rarely can leave a block without one, never a half.
+    blocks = t.floors_p < _FLOORS_ALPHA and t.floors.slope >= 0.5 * t.trend.slope
+    halves = t.saw.period == 1 or t.lows_rise >= 0.5 * t.trend.slope * t.span / 2
+    return blocks and halves
+
+
+def _lows_level(t: _Tail, min_rate: float) -> bool:
+    """Under a sawtooth, the deepest resets of the later half are no higher than before."""
+    return t.saw.period > 1 and t.lows_rise + 2 * t.lows_noise <= min_rate * t.span / 2
+
+
+def _judge(t: _Tail, series: _Series, config: VerdictConfig, min_rate: float) -> str:
+    """leak, plateau, flat, inconclusive, or "stopped" (grew, then stopped, in the tail)."""
+    if t.n < config.min_points or (t.saw.period > 1 and len(t.saw.cycles) < config.min_periods):
+        return "inconclusive"
+    if _significant(t, config) and _floors_rise(t) and t.trend.slope >= min_rate:
+        # Still growing late on, and not only because of the first few readings (the last
+        # entries of a cache that the warm-up cut missed).
+        still_growing = t.late.ci_high >= 0.5 * t.trend.slope and t.rest.ci_low > 0
+        return "leak" if still_growing else "stopped"
+    if not (t.trend.ci_high < min_rate or t.floors.ci_high < min_rate or _lows_level(t, min_rate)):
+        return "inconclusive"
+    whole_run = series.x[-1] - series.x[0] + series.stride
+    gained = t.growth > max(4 * t.noise, min_rate * max(whole_run, config.plateau_horizon))
+    return "plateau" if gained else "flat"
+
+
+def _classify(series: _Series, start: int, config: VerdictConfig, unit: str) -> tuple[str, _Tail]:
+    rate = config.min_rate(unit)
+    tail = _tail(series, start, config)
+    status = _judge(tail, series, config, rate)
+    if status == "stopped":
+        later = start + tail.n // 2
+        if len(series.x) - later >= config.min_points:
+            tail = _tail(series, later, config)
+            status = _judge(tail, series, config, rate)
+    return status, tail
+
+
+def _iterations_to_decide(t: _Tail, config: VerdictConfig, min_rate: float) -> int:
+    needs = [0.0]
+    if t.n < config.min_points:
+        needs.append((config.min_points - t.n) * t.stride)
+    if t.saw.period > 1 and len(t.saw.cycles) < config.min_periods:
+        # min_periods complete cycles need about one more period for the partial ends.
+        needs.append((config.min_periods + 1) * t.saw.longest - t.span)
+    b, h = t.trend.slope, t.trend.half_width
+    if t.units >= 3 and math.isfinite(b) and math.isfinite(h) and h > 0:
+        z_ci = NormalDist().inv_cdf(0.5 + config.confidence / 2)
+        z_alpha = NormalDist().inv_cdf(1 - config.signal_alpha)
+        # The usual sample size rule, for an 80% chance (z = 0.84) of deciding: a leak
+        # needs the slope z_alpha + 0.84 standard errors clear of 0; flat needs the
+        # minimum rate z_ci + 0.84 standard errors above the slope.
+        if b >= min_rate:
+            target = z_ci * b / (max(z_ci, z_alpha) + 0.84)
+        else:
+            target = z_ci * max(min_rate - b, min_rate / 10) / (z_ci + 0.84)
+        if h > target:
+            needs.append(t.span * ((h / target) ** (2 / 3) - 1))
+    if b >= min_rate and t.saw is NO_SAWTOOTH:
+        # Block minima of noisy readings rise clearly once the run has grown by about four
+        # noise widths (measured: a 30 B/iteration leak in 2 KB noise, 75% found at 150
+        # iterations and 99% at 300).
+        needs.append(4 * t.noise / b - t.span)
+    need = max(needs)
+    if need <= 0:  # the slope is settled but floors or late growth disagree: run as long again
+        need = t.span
+    return max(1, min(math.ceil(need), 1_000_000))
+
+
+def more_iterations_needed(trend: SignalTrend) -> Optional[int]:
+    """How many more iterations would likely decide an inconclusive signal, else None.
+
+    >>> t = SignalTrend("rss", "bytes", "inconclusive", 1.0, -1.0, 3.0, 0.2, 1, 0.0, 1, 12,
+    ...                 "RSS: only 12 points after warm-up (need 20); about 8 more iterations")
+    >>> more_iterations_needed(t)
+    8
+    """
+    found = _MORE.search(trend.reason)
+    return int(found.group(1)) if trend.status == "inconclusive" and found else None
+
+
+def analyse_signal(
+    name: str,
+    unit: str,
+    x: Sequence[float],
+    y: Sequence[float],
+    segments: Optional[Sequence[int]],
+    config: VerdictConfig,
+    warmup_floor: int = 0,
+) -> SignalTrend:
+    """Classify one signal's stable part as leak, plateau, flat or inconclusive.
+
+    ``x`` are iteration numbers (gaps allowed), ``y`` the readings (NaN skipped) and
+    ``segments`` the segment of each row. The warm-up never ends before ``warmup_floor``.
+
+    >>> xs = list(range(1, 61))
+    >>> analyse_signal("py_blocks", "blocks", xs, [1000 + 2 * i for i in xs], None,
+    ...                VerdictConfig()).status
+    'leak'
+    """
+    series = _series(x, y, [0] * len(y) if segments is None else segments)
+    start = _warmup_start(series, config, warmup_floor)
+    status, tail = _classify(series, start, config, unit)
+    why = _why_inconclusive(tail, config, unit) if status in ("inconclusive", "stopped") else ""
+    if why:
+        status = "inconclusive"
+        more = _iterations_to_decide(tail, config, config.min_rate(unit))
+        why = f"{why}; about {more} more iterations should decide"
+    return SignalTrend(
+        signal=name,
+        unit=unit,
+        status=status,
+        slope=tail.trend.slope,
+        ci_low=tail.trend.ci_low,
+        ci_high=tail.trend.ci_high,
+        p_value=tail.p,
+        warmup_end=int(series.x[tail.start]) if tail.n else 0,
+        warmup_growth=tail.growth,
+        period=tail.saw.period,
+        points=tail.n,
+        reason=f"{_LABELS.get(name, name)} {why or _why_decided(status, tail, config, unit)}",
+    )
+
+
+def _warmup_start(series: _Series, config: VerdictConfig, warmup_floor: int) -> int:
+    n = len(series.x)
+    floor = next((i for i, xi in enumerate(series.x) if xi >= warmup_floor), n)
+    cut = detect_warmup(series.x, series.joined, min_tail=config.min_points)
+    return min(max(cut, floor), max(n - 1, 0))
+
+
+_LABELS = {
+    "rss": "RSS",
+    "py_blocks": "the pymalloc block count",
+    "malloc": "the C heap",
+    "gc_objects": "the gc object count",
+    "traced": "traced memory",
+}
+
+
+def _number(v: float) -> str:
+    if not math.isfinite(v):
+        return "n/a"
+    a = abs(v)
+    if a < 0.0005:
+        return "0"  # not "-0" or "1e-09"
+    if a >= 100:
+        return f"{v:.0f}"
+    return f"{v:.1f}" if a >= 10 else (f"{v:.2f}" if a >= 0.995 else f"{v:.2g}")
+
+
+def _scale(v: float, unit: str) -> tuple[float, str]:
+    """The divisor and unit name to show amounts of the size of ``v`` in."""
+    if unit != "bytes":
+        return 1.0, f" {unit}"
+    for name, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(v) >= scale:
+            return float(scale), f" {name}"
+    return 1.0, " B"
+
+
+def _amount(v: float, unit: str) -> str:
+    """``v`` with its unit: bytes in B, KiB, MiB or GiB; blocks and objects as counts."""
+    scale, name = _scale(v, unit)
+    return f"{_number(v / scale)}{name}"
+
+
+def _rate(est: SlopeEstimate, unit: str, confidence: float) -> str:
+    """ "2.00 blocks per iteration (95% CI 1.90 to 2.10 blocks)", one unit throughout."""
+    size = max(abs(est.slope), abs(est.half_width))
+    scale, name = _scale(size if math.isfinite(size) else 0.0, unit)
+    lo, hi = _number(est.ci_low / scale), _number(est.ci_high / scale)
+    ci = f"{confidence:.0%} CI {lo} to {hi}{name}"
+    return f"{_number(est.slope / scale)}{name} per iteration ({ci})"
+
+
+def _why_inconclusive(t: _Tail, config: VerdictConfig, unit: str) -> str:
+    if t.n < config.min_points:
+        return f"has only {t.n} readings after warm-up (needs {config.min_points})"
+    if t.saw.period > 1 and len(t.saw.cycles) < config.min_periods:
+        return (
+            f"shows only {len(t.saw.cycles)} complete sawtooth periods of ~{t.saw.period} "
+            f"iterations (needs {config.min_periods})"
+        )
+    rate = _rate(t.trend, unit, config.confidence)
+    if _significant(t, config):
+        if t.trend.slope < config.min_rate(unit):
+            return f"rises slowly, {rate}, not yet known to stay below what matters"
+        if not _floors_rise(t):
+            return f"rises {rate}, but the lows between its peaks do not rise with it"
+        return f"rose {rate}, then levelled off, with too few readings since to tell"
+    return f"moves {rate}, p={t.p:.2g}, neither a clear rise nor clearly flat"
+
+
+def _why_decided(status: str, t: _Tail, config: VerdictConfig, unit: str) -> str:
+    rate = _rate(t.trend, unit, config.confidence)
+    saw = f" through a ~{t.saw.period}-iteration sawtooth" if t.saw.period > 1 else ""
+    if status == "leak":
+        return f"grows {rate}{saw}, p={t.p:.2g}, and its lows rise with it"
+    if status == "plateau":
+        return f"gained {_amount(t.growth, unit)} during warm-up, then stayed flat at {rate}{saw}"
+    if t.trend.ci_high < config.min_rate(unit):
+        return f"is flat at {rate}{saw}"
+    swing = _amount(t.noise, unit)
+    if t.floors.ci_high < config.min_rate(unit):
+        lows = _rate(t.floors, unit, config.confidence)
+        return f"is flat: its lows move {lows} while readings swing by ~{swing}"
+    change = f"{_amount(abs(t.lows_rise), unit)} {'higher' if t.lows_rise > 0 else 'lower'}"
+    return f"is flat: the lowest reading of its later half is {change} than before{saw}"
+
+
+def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[SignalTrend]:
+    # A sparsely sampled signal (gc_objects) that lacks readings does not hold back a
+    # verdict the densely sampled ones agree on.
+    most = max((t.points for t in trends), default=0)
+    return [
+        t
+        for t in trends
+        if not (t.status == "inconclusive" and t.points < min(config.min_points, most / 2))
+    ]
+
+
+def _byte_figure(
+    trends: Sequence[SignalTrend], byte_rates: Mapping[str, SlopeEstimate]
+) -> tuple[str, SlopeEstimate]:
+    """The largest significant byte growth; else the tightest byte estimate available."""
+    rates = {
+        t.signal: SlopeEstimate(t.slope, t.ci_low, t.ci_high, t.points)
+        for t in trends
+        if t.unit == "bytes"
+    }
+    rates.update(byte_rates)  # the caller's own estimates win
+    usable = {k: v for k, v in rates.items() if math.isfinite(v.slope) and math.isfinite(v.ci_low)}
+    growing = [k for k, v in usable.items() if v.ci_low > 0]
+    if growing:
+        best = max(growing, key=lambda k: usable[k].slope)
+    elif usable:
+        best = min(usable, key=lambda k: usable[k].ci_high - usable[k].ci_low)
+    else:
+        return "none", _NO_ESTIMATE
+    return best, usable[best]
+
+
+def _telling(trends: Sequence[SignalTrend], status: str) -> Sequence[SignalTrend]:
+    """The trends that carry the overall status, or all of them when none does."""
+    return [t for t in trends if t.status == status] or trends
+
+
+def _allocator_retention(trends: Sequence[SignalTrend]) -> Optional[SignalTrend]:
+    """An RSS plateau while the heap signals stay flat: pages the allocator kept, not data.
+
+    glibc keeps freed pages mapped, so a loop churning big temporaries raises RSS in its
+    first iterations and then holds it; the bytes in use (malloc, py_blocks) show nothing.
+    """
+    heap = [t for t in trends if t.signal in ("malloc", "py_blocks")]
+    rss = [t for t in trends if t.signal == "rss" and t.status == "plateau"]
+    others = [t for t in trends if t.status == "plateau" and t.signal != "rss"]
+    if rss and heap and not others and all(t.status == "flat" for t in heap):
+        return rss[0]
+    return None
+
+
+def _overall_status(trends: Sequence[SignalTrend]) -> str:
+    statuses = {t.status for t in trends}
+    for status in ("leak", "plateau"):
+        if status in statuses:
+            return status
+    return "flat" if statuses == {"flat"} else "inconclusive"
+
+
+def _names(trends: Sequence[SignalTrend]) -> str:
+    labels = [_LABELS.get(t.signal, t.signal) for t in trends]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _warmup_phrase(warmup_end: int) -> str:
+    return f"a {warmup_end - 1}-iteration warm-up" if warmup_end > 1 else "no warm-up"
+
+
+def _trend_rate(t: SignalTrend, confidence: float) -> str:
+    return _rate(SlopeEstimate(t.slope, t.ci_low, t.ci_high, t.points), t.unit, confidence)
+
+
+def _verdict_reason(
+    status: str, trends: Sequence[SignalTrend], basis: str, est: SlopeEstimate, v: Verdict
+) -> str:
+    mine = [t for t in trends if t.status == status]
+    if status == "inconclusive":
+        if not mine:
+            return "cannot tell yet: no memory signal had enough readings"
+        worst = max(mine, key=lambda t: more_iterations_needed(t) or 0)
+        return f"cannot tell yet after {v.iterations_measured} iterations: {worst.reason}"
+    rate = _rate(est, "bytes", v.confidence) if basis != "none" else ""
+    names = _names(mine) + (" both" if len(mine) == 2 else " all" if len(mine) > 2 else "")
+    warmup = _warmup_phrase(v.warmup_end)
+    if status == "leak":
+        if est.ci_low > 0:
+            lead = f"grows {rate}"
+        else:  # no byte-valued signal is significant: lead with the one that leaks
+            first = mine[0]
+            label = _LABELS.get(first.signal, first.signal)
+            lead = f"{label} grows {_trend_rate(first, v.confidence)}"
+        return f"{lead} after {warmup}; {names} {'rises' if len(mine) == 1 else 'rise'} steadily"
+    if status == "plateau":
+        top = max(mine, key=lambda t: (t.unit == "bytes", t.warmup_growth))
+        since = f": {rate} since" if rate else ""
+        gained = _amount(top.warmup_growth, top.unit)
+        return f"grew {gained} during {warmup}, then stopped{since}; {names} level off"
+    flat = f"{names} {'stays' if len(mine) == 1 else 'stay'} flat"
+    return f"no growth over {v.iterations_measured} iterations: {rate or 'no byte figure'}; {flat}"
+
+
+def combine_verdict(
+    trends: Sequence[SignalTrend],
+    iterations_measured: int,
+    byte_rates: Mapping[str, SlopeEstimate],
+    config: VerdictConfig,
+) -> Verdict:
+    """One verdict from the per-signal trends: any leak wins, then any plateau, then flat.
+
+    ``byte_rates`` adds byte-per-iteration estimates (e.g. "traced" from tracemalloc
+    bursts) to those of the byte-valued trends; the verdict's figure is the largest that
+    is significant, else the tightest.
+
+    >>> combine_verdict([], 0, {}, VerdictConfig()).status
+    'inconclusive'
+    """
+    deciding = _deciding(trends, config)
+    kept = _allocator_retention(deciding)
+    if kept is not None:
+        deciding = [replace(t, status="flat") if t is kept else t for t in deciding]
+    status = _overall_status(deciding)
+    basis, est = _byte_figure(deciding, byte_rates)
+    more = [more_iterations_needed(t) for t in deciding if t.status == "inconclusive"]
+    verdict = Verdict(
+        status=status,
+        bytes_per_iteration=est.slope,
+        ci_low=est.ci_low,
+        ci_high=est.ci_high,
+        confidence=config.confidence,
+        basis=basis,
+        warmup_end=max((t.warmup_end for t in _telling(deciding, status)), default=0),
+        iterations_measured=iterations_measured,
+        more_iterations_needed=None
+        if status != "inconclusive"
+        else max([m for m in more if m is not None], default=config.min_points),
+        reason="",
+        signals=tuple(trends),
+    )
+    reason = _verdict_reason(status, deciding, basis, est, verdict)
+    if kept is not None:
+        settled = _amount(kept.warmup_growth, "bytes")
+        reason += f"; RSS settled {settled} higher early on, pages the allocator kept"
+    return replace(verdict, reason=reason)

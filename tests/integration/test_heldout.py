@@ -1,0 +1,39 @@
+"""The held-out corpus: every scenario's verdict, and for leaks the top-1 allocation site.
+
+Nobody tunes thresholds on these scenarios: they measure how the tuning generalises.
+Each scenario runs once; both tests read the same report.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from leaksleuth import Report
+from tests.scenarios._corpus import Scenario, explain, load_scenarios, run_scenario, site_matches
+
+SCENARIOS = load_scenarios("heldout")
+LEAKS = [s for s in SCENARIOS if s.is_leak]
+_REPORTS: dict[str, Report] = {}
+
+
+def report_for(scenario: Scenario) -> Report:
+    if scenario.id not in _REPORTS:
+        _REPORTS[scenario.id] = run_scenario(scenario)
+    return _REPORTS[scenario.id]
+
+
+def test_heldout_set_covers_leaks_and_non_leaks() -> None:
+    assert len(SCENARIOS) >= 10
+    assert 5 <= len(LEAKS) < len(SCENARIOS) - 4
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_heldout_scenario_verdict_matches_ground_truth(scenario: Scenario) -> None:
+    report = report_for(scenario)
+    assert report.verdict.status in scenario.expect, explain(report, scenario)
+
+
+@pytest.mark.parametrize("scenario", LEAKS, ids=lambda s: s.name)
+def test_heldout_leak_top_suspect_is_the_marked_site(scenario: Scenario) -> None:
+    report = report_for(scenario)
+    assert site_matches(report, scenario), explain(report, scenario)

@@ -1,0 +1,197 @@
+"""The scenario corpus: small programs with their ground truth written in them.
+
+A scenario module defines ``step()`` (one iteration), optionally ``setup()`` (its return
+value, if not None, is passed to ``step``) and ``teardown()``, and states the truth::
+
+    EXPECT = "leak"            # or "plateau", "flat", or "plateau|flat" when both are honest
+    MAX_ITERATIONS = 400       # optional
+
+For a leak, exactly one line carries a ``# SITE`` comment: the expected top-1 site.
+
+Two sets live side by side. ``tuning`` is what thresholds may be tuned on; ``heldout``
+holds different programs of the same kinds and is never tuned on.
+
+    for scenario in load_scenarios("tuning"):
+        report = run_scenario(scenario)
+        print(scenario.name, report.verdict.status in scenario.expect)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Optional
+
+import leaksleuth
+from leaksleuth import Report
+
+SETS: tuple[str, ...] = ("tuning", "heldout")
+GROUND_TRUTHS: tuple[str, ...] = ("leak", "plateau", "flat")
+DEFAULT_MAX_ITERATIONS = 500
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_SITE_COMMENT = re.compile(r"#\s*SITE\b")
+
+
+class ScenarioError(Exception):
+    """A scenario module whose ground truth is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario module and the truth it declares."""
+
+    name: str
+    set_name: str
+    path: str
+    module: ModuleType
+    expect: tuple[str, ...]
+    site_line: Optional[int]
+    max_iterations: int
+
+    @property
+    def is_leak(self) -> bool:
+        return self.expect == ("leak",)
+
+    @property
+    def id(self) -> str:
+        return f"{self.set_name}/{self.name}"
+
+
+def scenario_paths(set_name: str) -> list[str]:
+    """The scenario files of a set, sorted by name."""
+    if set_name not in SETS:
+        raise ScenarioError(f"unknown scenario set {set_name!r}; expected one of {SETS}")
+    folder = os.path.join(_HERE, set_name)
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".py") and not n.startswith("_"))
+    return [os.path.join(folder, n) for n in names]
+
+
+def _import_fresh(path: str, set_name: str) -> tuple[str, ModuleType]:
+    """Import a scenario file under a module name no other load has used."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    base = f"leaksleuth_scenario_{set_name}_{stem}"
+    name, n = base, 1
+    while name in sys.modules:
+        n += 1
+        name = f"{base}_{n}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickle look a class's module up here
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return name, module
+
+
+def parse_expect(value: object, path: str) -> tuple[str, ...]:
+    """``"plateau|flat"`` -> ``("plateau", "flat")``; "inconclusive" is never a truth."""
+    if not isinstance(value, str) or not value:
+        raise ScenarioError(f"{path}: EXPECT must be a non-empty string")
+    statuses = tuple(part.strip() for part in value.split("|"))
+    bad = [s for s in statuses if s not in GROUND_TRUTHS]
+    if bad:
+        raise ScenarioError(f"{path}: EXPECT has {bad}; allowed: {GROUND_TRUTHS}")
+    if "leak" in statuses and len(statuses) > 1:
+        raise ScenarioError(f"{path}: a leak cannot share its EXPECT with a non-leak")
+    return statuses
+
+
+def find_site_lines(path: str) -> list[int]:
+    """1-based numbers of the lines whose comment is ``# SITE``."""
+    with open(path, encoding="utf-8") as f:
+        return [i for i, line in enumerate(f, start=1) if _SITE_COMMENT.search(line)]
+
+
+def load_scenario(path: str, set_name: str) -> Scenario:
+    """Import one scenario file and check that its ground truth is well formed."""
+    _, module = _import_fresh(path, set_name)
+    if not callable(getattr(module, "step", None)):
+        raise ScenarioError(f"{path}: defines no step() function")
+    expect = parse_expect(getattr(module, "EXPECT", None), path)
+    sites = find_site_lines(path)
+    if expect == ("leak",) and len(sites) != 1:
+        raise ScenarioError(f"{path}: a leak needs exactly one '# SITE' line, found {sites}")
+    if expect != ("leak",) and sites:
+        raise ScenarioError(f"{path}: only a leak may mark a '# SITE' line (lines {sites})")
+    limit = getattr(module, "MAX_ITERATIONS", DEFAULT_MAX_ITERATIONS)
+    return Scenario(
+        name=os.path.splitext(os.path.basename(path))[0],
+        set_name=set_name,
+        path=path,
+        module=module,
+        expect=expect,
+        site_line=sites[0] if sites else None,
+        max_iterations=int(limit),
+    )
+
+
+def load_scenarios(set_name: str) -> list[Scenario]:
+    """Every scenario of a set ("tuning" or "heldout"), sorted by name."""
+    return [load_scenario(p, set_name) for p in scenario_paths(set_name)]
+
+
+def run_scenario(scenario: Scenario, **check_options: Any) -> Report:
+    """Run a scenario under ``leaksleuth.check`` on a freshly imported copy of its module.
+
+    A fresh copy means a scenario run twice starts from the same state. ``teardown()``
+    always runs, so global state (the gc, loggers, pyplot) is left as it was found.
+    """
+    name, module = _import_fresh(scenario.path, scenario.set_name)
+    try:
+        setup = getattr(module, "setup", None)
+        state = setup() if setup is not None else None
+        try:
+            args = () if state is None else (state,)
+            options: dict[str, Any] = {"max_iterations": scenario.max_iterations}
+            options.update(check_options)
+            return leaksleuth.check(module.step, *args, target_name=scenario.id, **options)
+        finally:
+            teardown = getattr(module, "teardown", None)
+            if teardown is not None:
+                teardown()
+    finally:
+        sys.modules.pop(name, None)
+
+
+def site_matches(report: Report, scenario: Scenario) -> bool:
+    """Whether the report's top-1 suspect is the scenario's ``# SITE`` line."""
+    if not report.suspects or scenario.site_line is None:
+        return False
+    top = report.suspects[0]
+    try:
+        same_file = os.path.samefile(top.file, scenario.path)
+    except OSError:
+        return False
+    return same_file and top.line == scenario.site_line
+
+
+def explain(report: Report, scenario: Scenario) -> str:
+    """A failure message: what was expected, what came back and why."""
+    v = report.verdict
+    lines = [
+        f"{scenario.id}: expected {'|'.join(scenario.expect)}, got {v.status}",
+        f"  reason: {v.reason}",
+        f"  bytes/iteration: {v.bytes_per_iteration:.1f} (basis {v.basis}), "
+        f"measured {v.iterations_measured}, run {report.meta.get('iterations_run')}",
+    ]
+    if scenario.site_line is not None:
+        lines.append(f"  expected site: {scenario.path}:{scenario.site_line}")
+    for i, s in enumerate(report.suspects[:3], start=1):
+        lines.append(
+            f"  suspect {i}: {s.file}:{s.line} {s.bytes_per_iteration:.0f} B/it "
+            f"({s.windows_growing}/{s.windows} windows) {s.source}"
+        )
+    if not report.suspects:
+        lines.append("  no suspects")
+    lines.extend(f"  note: {n}" for n in report.notes)
+    lines.extend(f"  probe error: {e}" for e in report.probe_errors)
+    return "\n".join(lines)

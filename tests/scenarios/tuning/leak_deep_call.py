@@ -1,0 +1,28 @@
+"""A deep-call leak: the leaking buffer is allocated three helper calls below step()."""
+
+EXPECT = "leak"
+MAX_ITERATIONS = 400
+
+_REGISTRY = {}
+
+
+def _allocate_record(key):
+    record = {"key": key, "blob": bytes(1500)}  # SITE
+    _REGISTRY[key] = record
+    return record
+
+
+def _normalise(n):
+    return _allocate_record(f"item-{n:06d}")
+
+
+def _handle(n):
+    return _normalise(n)["key"]
+
+
+def step():
+    return _handle(len(_REGISTRY))
+
+
+def teardown():
+    _REGISTRY.clear()
