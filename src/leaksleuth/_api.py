@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import math
+import time
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Callable, Optional, Type
@@ -17,6 +18,8 @@ from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.report import Report, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
+# What an interim verdict costs before one has been timed (measured: 30 ms on 20 rows).
+_FIRST_ANALYSIS_GUESS = 0.03
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,10 @@ class CheckOptions:
     the run before this many iterations, because growth that has lasted only N iterations
     cannot be told from a bounded cache of N entries still filling. ``attribution``: run a
     tracemalloc burst to find the growing sites when memory grows. ``burst_seconds``: the
-    time a burst aims to take; tracing slows code several-fold, so slow iterations get
-    shorter windows (never under 3 iterations).
+    time a burst aims to take; tracing slows code 10-200x, so the probe times the burst's
+    first traced iteration and shortens the windows to fit (never under 3 iterations).
+    ``analysis_budget``: interim verdicts run in the watched process, so one is taken only
+    while their total time stays under this fraction of the time the loop has run.
     """
 
     min_iterations: int = 20
@@ -38,7 +43,8 @@ class CheckOptions:
     burst_windows: int = 4
     burst_window: int = 10
     burst_seconds: float = 4.0
-    max_bursts: int = 3
+    max_bursts: int = 1
+    analysis_budget: float = 0.02
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -61,6 +67,8 @@ class _Session:
         self.bursts_started = 0
         self.gc_enabled_at_start = gc.isenabled()
         self.last: Optional[Verdict] = None
+        self.tool_seconds = 0.0
+        self.last_cost = _FIRST_ANALYSIS_GUESS
         # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
         self._judge = self._interim_verdict
 
@@ -70,14 +78,21 @@ class _Session:
         return cap
 
     def due(self) -> bool:
-        return self.probe.iterations >= self.next_checkpoint and not self.probe.bursting
+        if self.probe.iterations < self.next_checkpoint or self.probe.bursting:
+            return False
+        # Predict the next analysis from the last one: it must fit the budget before it runs.
+        spent = self.tool_seconds + self.last_cost
+        return spent <= self.options.analysis_budget * self.probe.elapsed
 
     def interim(self) -> Verdict:
         """The verdict on what has been measured so far; schedules the next look."""
         growth = self.options.checkpoint_growth
         self.next_checkpoint = math.ceil(self.probe.iterations * growth)
+        started = time.perf_counter()
         # Never collect for a program that disabled the gc: that would hide its cycles.
         self.last = verdict = self.probe.outside(self._judge, collect=gc.isenabled())
+        self.last_cost = time.perf_counter() - started
+        self.tool_seconds += self.last_cost
         return verdict
 
     def _interim_verdict(self) -> Verdict:
@@ -90,12 +105,7 @@ class _Session:
         opts = self.options
         period = max((t.period for t in verdict.signals), default=1)
         window = max(opts.burst_window, min(period, 200))
-        # Deep tracebacks make traced code run about 10x slower (FACTS: 9-28x).
-        traced_seconds = 10.0 * self.probe.mean_iteration_seconds()
-        if traced_seconds > 0:
-            affordable = int(opts.burst_seconds / (opts.burst_windows * traced_seconds))
-            window = max(3, min(window, affordable))
-        return BurstPlan(windows=opts.burst_windows, window=window)
+        return BurstPlan(windows=opts.burst_windows, window=window, seconds=opts.burst_seconds)
 
     def wants_burst(self, verdict: Verdict) -> bool:
         if not self.options.attribution or self.bursts_started >= self.options.max_bursts:
@@ -114,6 +124,17 @@ class _Session:
         return settled and self.probe.iterations >= self.options.settle_iterations
 
 
+def _call(session: _Session, call: Callable[[], object]) -> bool:
+    """One iteration. False if the target raised (the error is recorded)."""
+    try:
+        call()
+    except Exception as exc:
+        session.probe.record_target_error(exc)
+        return False
+    session.probe.tick()
+    return True
+
+
 def _call_until(
     session: _Session,
     call: Callable[[], object],
@@ -124,19 +145,21 @@ def _call_until(
     """Run iterations until ``stop_at`` or a settled verdict. False if the target raised."""
     probe = session.probe
     while probe.iterations < stop_at:
-        try:
-            call()
-        except Exception as exc:
-            probe.record_target_error(exc)
+        if not _call(session, call):
             return False
-        probe.tick()
         if progress is not None:
             progress(probe.iterations, total, session.last.status if session.last else "measuring")
-        if probe.bursting or not session.due():
-            continue
-        if session.settled(session.interim()):
+        if session.due() and session.settled(session.interim()):
             break
     return True
+
+
+def _burst(session: _Session, call: Callable[[], object], verdict: Verdict) -> None:
+    """Trace a few windows of iterations; the probe ends the burst when its plan is done."""
+    session.start_burst(session.burst_plan(verdict))
+    while session.probe.bursting and _call(session, call):
+        pass
+    session.probe.end_burst()
 
 
 def check(
@@ -168,16 +191,12 @@ def check(
         return fn(*args, **kwargs)
 
     try:
-        ok = _call_until(session, call, measure_until, progress, max_iterations)
-        verdict = session.interim() if ok else None
-        if ok and verdict is not None and session.wants_burst(verdict):
-            plan = session.burst_plan(verdict)
-            session.start_burst(plan)
-            _call_until(
-                session, call, session.probe.iterations + plan.length, progress, max_iterations
-            )
-            session.probe.end_burst()
-        return build_report(session.capture(_stop_reason(session, max_iterations)), opts.analysis)
+        if _call_until(session, call, measure_until, progress, max_iterations):
+            verdict = session.interim()
+            if session.wants_burst(verdict):
+                _burst(session, call, verdict)
+        capture = session.capture(_stop_reason(session, max_iterations))
+        return build_report(capture, opts.analysis)
     finally:
         session.probe.close()
 
@@ -194,6 +213,7 @@ class Watch:
 
     def __init__(self, target: str, warmup: Optional[int], options: CheckOptions) -> None:
         self._session = _Session(target, options, warmup)
+        self._frozen: Optional[Capture] = None
         self._final: Optional[Report] = None
 
     def tick(self) -> None:
@@ -214,17 +234,24 @@ class Watch:
         return _IterationContext(self)
 
     def report(self) -> Report:
-        """The report on what has been measured so far (final once the ``with`` exits)."""
+        """The report on what has been measured so far (final once the ``with`` exits).
+
+        The analysis runs here, not in the loop, so the loop pays only for sampling.
+        """
         if self._final is not None:
             return self._final
-        return build_report(self._session.capture(), self._session.options.analysis)
+        session = self._session
+        report = build_report(self._frozen or session.capture(), session.options.analysis)
+        if self._frozen is not None:
+            self._final = report
+        return report
 
     def _close(self, exc: Optional[BaseException]) -> None:
         session = self._session
         if exc is not None and isinstance(exc, Exception):
             session.probe.record_target_error(exc)
         session.probe.close()
-        self._final = build_report(session.capture(), session.options.analysis)
+        self._frozen = session.capture()
 
     def __enter__(self) -> Watch:
         self._session.probe.restart_clock()

@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
@@ -37,10 +37,15 @@ class ProbeConfig:
 
 @dataclass(frozen=True)
 class BurstPlan:
-    """A burst: one settling iteration, then a snapshot every ``window`` iterations."""
+    """A burst: one settling iteration, then a snapshot every ``window`` iterations.
+
+    ``seconds`` is the time the burst aims at: after timing its first traced iteration,
+    the probe shortens ``window`` to fit (never below 3).
+    """
 
     windows: int = 4
     window: int = 10
+    seconds: float = math.inf
 
     @property
     def length(self) -> int:
@@ -83,14 +88,15 @@ class Probe:
         try:
             self._record(self.iterations, wall)
             if self._plan is not None:
-                self._advance_burst()
+                self._advance_burst(wall)
         except Exception as exc:  # the user's program must survive the probe
             self.note_error("tick", exc)
         self._last = self._clock()
 
-    def mean_iteration_seconds(self) -> float:
-        """Average wall time of the iterations so far (0 before the first)."""
-        return self._elapsed / self.iterations if self.iterations else 0.0
+    @property
+    def elapsed(self) -> float:
+        """Wall time of the watched iterations so far, the tool's own work excluded."""
+        return self._elapsed
 
     def restart_clock(self) -> None:
         """Start timing the next iteration now (``with w.iteration():`` entry)."""
@@ -161,13 +167,22 @@ class Probe:
         except Exception as exc:
             self.note_error("start_burst", exc)
 
-    def _advance_burst(self) -> None:
+    def _advance_burst(self, wall: float) -> None:
         assert self._plan is not None
         done = self.iterations - self._burst_start
+        if done == 1:
+            self._plan = self._fit(self._plan, wall)
         if done >= 1 and (done - 1) % self._plan.window == 0:
             self._burst.snapshot(self.iterations)
         if done >= self._plan.length:
             self.end_burst()
+
+    @staticmethod
+    def _fit(plan: BurstPlan, traced_wall: float) -> BurstPlan:
+        if traced_wall <= 0 or math.isinf(plan.seconds):
+            return plan
+        affordable = int(plan.seconds / (plan.windows * traced_wall))
+        return replace(plan, window=max(3, min(plan.window, affordable)))
 
     def end_burst(self) -> None:
         """Stop tracing (early if the loop ends mid-burst) and keep what was snapshotted."""
