@@ -62,10 +62,14 @@ class _Session:
         self.target = target
         self.options = options
         self.warmup = warmup
+        self.gc_enabled_at_start = gc.isenabled()
+        if self.gc_enabled_at_start:
+            # Garbage from before the run would otherwise be freed by the first interim
+            # collection and show as a drop inside the measurement, hiding a warm-up.
+            gc.collect()
         self.probe = Probe(options.probe)
         self.next_checkpoint = max(options.min_iterations, (warmup or 0) + 10)
         self.bursts_started = 0
-        self.gc_enabled_at_start = gc.isenabled()
         self.last: Optional[Verdict] = None
         self.tool_seconds = 0.0
         self.last_cost = _FIRST_ANALYSIS_GUESS

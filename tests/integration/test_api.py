@@ -60,14 +60,30 @@ def test_a_target_that_raises_keeps_the_iterations_measured_before() -> None:
     assert report.iterations[-1] == 24
 
 
+# These loops do almost nothing, so no fraction of their time affords an interim analysis
+# (the default is 2%); an unlimited budget lets them run at every checkpoint.
+_EAGER = CheckOptions(analysis_budget=1e9)
+
+
 def test_watch_with_iteration_blocks_finds_the_leak_and_its_site() -> None:
-    with leaksleuth.watch("loop") as w:
+    with leaksleuth.watch("loop", options=_EAGER) as w:
         for _ in range(400):
             with w.iteration():
                 _leak()
     report = w.report()
     assert report.verdict.status == "leak"
     assert (report.suspects[0].file, report.suspects[0].line) == (__file__, _LEAK_LINE)
+
+
+def test_a_short_fast_loop_gets_its_verdict_but_no_burst_within_the_default_budget() -> None:
+    with leaksleuth.watch() as w:
+        for _ in range(300):
+            _leak()
+            w.tick()
+    report = w.report()
+    assert report.verdict.status == "leak"
+    assert report.suspects == ()
+    assert "no tracemalloc burst ran" in " ".join(report.notes)
 
 
 def test_watch_with_ticks_of_a_steady_loop_is_not_a_leak() -> None:
@@ -91,7 +107,7 @@ def test_watch_survives_a_failing_analysis(monkeypatch: pytest.MonkeyPatch) -> N
         return real(*args, **kwargs)
 
     monkeypatch.setattr(api, "build_report", broken)
-    with leaksleuth.watch() as w:
+    with leaksleuth.watch(options=_EAGER) as w:
         for _ in range(60):
             w.tick()
     assert any("RuntimeError: analysis bug" in e for e in w.report().probe_errors)

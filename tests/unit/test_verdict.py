@@ -399,8 +399,12 @@ def _nested_gc_sawtooth(n: int, full_every: list[int], forced: set[int]) -> list
 
 def test_nested_gc_sawtooth_whose_full_passes_grow_rare_is_not_a_leak() -> None:
     full = [20, 25, 32, 40, 50, 63, 79, 99, 124, 155, 194, 243, 304, 380, 475]
-    trend = _trend(_nested_gc_sawtooth(560, full, set()))
+    # The floor drifts down a little, as in real captures; the last 85 iterations hold no
+    # full pass, so the last block's minimum sits on the survivors, not on the floor.
+    y = np.array(_nested_gc_sawtooth(560, full, set())) - 0.09 * np.arange(560)
+    trend = _trend(y)
     assert trend.status == "flat", trend.reason
+    assert "lowest reading of its later half" in trend.reason
 
 
 def test_gc_pass_at_every_segment_boundary_does_not_make_a_sawtooth_leak() -> None:

@@ -66,7 +66,7 @@ def segment_groups(
             by_seg.setdefault(seg, []).append((float(xi), float(yi)))
     groups: list[Group] = []
     for pts in by_seg.values():
-        pts.sort(key=lambda p: p[0])
+        pts.sort()
         groups.append(([p[0] for p in pts], [p[1] for p in pts]))
     return groups
 

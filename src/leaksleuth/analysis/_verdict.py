@@ -12,17 +12,27 @@ only when four things hold, each one ruling out a known impostor:
     rank test on fewer than 7 values cannot reach alpha / 4 however steep the trend.
     Without a sawtooth, p is Mann-Kendall's on the points.
 (b) rising floors: the minima of blocks at least one sawtooth period (and n/8 points)
-    long climb at half the slope or more. A sawtooth's floors stay put whatever S says.
+    long climb at half the slope or more (Mann-Kendall p < 0.05 on them). A sawtooth's
+    floors stay put whatever S says. Under a sawtooth the lowest reading of the later
+    half must also sit above that of the earlier half: the gc's full passes grow rarer as
+    the heap grows, so a block can miss one, but not half the run.
 (c) a meaningful rate: at least the per-unit minimum in ``VerdictConfig``.
-(d) still growing: the CI of the later half's slope reaches half the overall slope.
-    Growth that stopped is a plateau the warm-up cut missed, and the tail is judged again
-    from its midpoint.
+(d) still growing: the CI of the later half's slope reaches half the overall slope, and
+    the trend is still significant without its first eighth. Growth that stopped is a
+    plateau the warm-up cut missed, and the tail is judged again from its midpoint.
 
 Flat needs evidence too: enough points and sawtooth periods, and a slope CI or a floor
-CI wholly below the minimum rate. Plateau is such a tail after a warm-up that gained more
-than 4 noise widths and more than the minimum rate would over the whole run. Anything
-else is inconclusive, with the iterations likely to settle it: a slope's CI shrinks like
-n^-1.5, and a sawtooth needs ``min_periods`` complete cycles.
+CI wholly below the minimum rate (or, under a sawtooth, lows of the later half no higher
+than before). Plateau is such a tail after a warm-up that gained more than 4 noise
+widths and more than the minimum rate would over ``plateau_horizon`` iterations.
+Anything else is inconclusive, with the iterations likely to settle it: a slope's CI
+shrinks like n^-1.5, and a sawtooth needs ``min_periods`` complete cycles.
+
+The combined verdict: any leak wins, then any plateau, then flat when every signal is.
+Two exceptions, both about what a signal can know: a sparsely sampled signal short of
+readings (gc_objects) does not hold back a verdict the dense ones agree on, and an RSS
+plateau while the C heap and pymalloc stay flat is the allocator keeping freed pages,
+not memory the program holds, so it counts as flat.
 """
 
 from __future__ import annotations
@@ -121,8 +131,7 @@ class _Tail:
     floors_p: float  # Mann-Kendall on the floors
     lows_rise: float  # lowest reading of the later half minus that of the earlier half
     lows_noise: float  # noise of single readings, sawtooth excluded
-    late: SlopeEstimate  # ``trend`` over the later half
-    rest: SlopeEstimate  # ``trend`` without the first eighth
+    evidence: tuple[list[float], list[float], list[int]]  # what ``trend`` was fitted to
     noise: float  # robust sd of the residuals, sawtooth included
     growth: float  # gained during warm-up
 
@@ -171,7 +180,6 @@ def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
     ex, ey, es = _evidence(x, y, seg, saw)
     block = max(math.ceil(n / 8), math.ceil(saw.longest / stride))
     fx, fy = block_floors(x, series.joined[start:], seg, max(block, 1))
-    half, eighth = len(ex) // 2, math.ceil(len(ex) / 8)
     width = max(5, math.ceil(saw.longest / stride))
     trend = theil_sen(ex, ey, es, config.confidence)
     return _Tail(
@@ -187,8 +195,7 @@ def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
         floors_p=mann_kendall(fx, fy).p_increasing if len(fx) >= 3 else 1.0,
         lows_rise=_lows_rise(series.joined[start:]),
         lows_noise=step_noise(y, seg),
-        late=theil_sen(ex[half:], ey[half:], es[half:], config.confidence),
-        rest=theil_sen(ex[eighth:], ey[eighth:], es[eighth:], config.confidence),
+        evidence=(ex, ey, es),
         noise=_noise(x, y, seg, trend.slope),
         growth=_warmup_growth(series.joined, start, width),
     )
@@ -230,15 +237,23 @@ def _lows_level(t: _Tail, min_rate: float) -> bool:
     return t.saw.period > 1 and t.lows_rise + 2 * t.lows_noise <= min_rate * t.span / 2
 
 
+def _still_growing(t: _Tail, config: VerdictConfig) -> bool:
+    """Still growing late on, and not only because of the first few readings (the last
+    entries of a cache that the warm-up cut missed)."""
+    ex, ey, es = t.evidence
+    half, eighth = len(ex) // 2, math.ceil(len(ex) / 8)
+    late = theil_sen(ex[half:], ey[half:], es[half:], config.confidence)
+    if not late.ci_high >= 0.5 * t.trend.slope:
+        return False
+    return theil_sen(ex[eighth:], ey[eighth:], es[eighth:], config.confidence).ci_low > 0
+
+
 def _judge(t: _Tail, series: _Series, config: VerdictConfig, min_rate: float) -> str:
     """leak, plateau, flat, inconclusive, or "stopped" (grew, then stopped, in the tail)."""
     if t.n < config.min_points or (t.saw.period > 1 and len(t.saw.cycles) < config.min_periods):
         return "inconclusive"
     if _significant(t, config) and _floors_rise(t) and t.trend.slope >= min_rate:
-        # Still growing late on, and not only because of the first few readings (the last
-        # entries of a cache that the warm-up cut missed).
-        still_growing = t.late.ci_high >= 0.5 * t.trend.slope and t.rest.ci_low > 0
-        return "leak" if still_growing else "stopped"
+        return "leak" if _still_growing(t, config) else "stopped"
     if not (t.trend.ci_high < min_rate or t.floors.ci_high < min_rate or _lows_level(t, min_rate)):
         return "inconclusive"
     whole_run = series.x[-1] - series.x[0] + series.stride
@@ -323,11 +338,12 @@ def analyse_signal(
     series = _series(x, y, [0] * len(y) if segments is None else segments)
     start = _warmup_start(series, config, warmup_floor)
     status, tail = _classify(series, start, config, unit)
-    why = _why_inconclusive(tail, config, unit) if status in ("inconclusive", "stopped") else ""
-    if why:
+    if status in ("inconclusive", "stopped"):
         status = "inconclusive"
         more = _iterations_to_decide(tail, config, config.min_rate(unit))
-        why = f"{why}; about {more} more iterations should decide"
+        why = f"{_why_inconclusive(tail, config, unit)}; about {more} more iterations should decide"
+    else:
+        why = _why_decided(status, tail, config, unit)
     return SignalTrend(
         signal=name,
         unit=unit,
@@ -340,7 +356,7 @@ def analyse_signal(
         warmup_growth=tail.growth,
         period=tail.saw.period,
         points=tail.n,
-        reason=f"{_LABELS.get(name, name)} {why or _why_decided(status, tail, config, unit)}",
+        reason=f"{_LABELS.get(name, name)} {why}",
     )
 
 
@@ -388,7 +404,7 @@ def _amount(v: float, unit: str) -> str:
 
 
 def _rate(est: SlopeEstimate, unit: str, confidence: float) -> str:
-    """ "2.00 blocks per iteration (95% CI 1.90 to 2.10 blocks)", one unit throughout."""
+    """Like 2.00 blocks per iteration (95% CI 1.90 to 2.10 blocks): one unit throughout."""
     size = max(abs(est.slope), abs(est.half_width))
     scale, name = _scale(size if math.isfinite(size) else 0.0, unit)
     lo, hi = _number(est.ci_low / scale), _number(est.ci_high / scale)
@@ -522,7 +538,8 @@ def _verdict_reason(
             first = mine[0]
             label = _LABELS.get(first.signal, first.signal)
             lead = f"{label} grows {_trend_rate(first, v.confidence)}"
-        return f"{lead} after {warmup}; {names} {'rises' if len(mine) == 1 else 'rise'} steadily"
+        since = f"after {warmup}" if v.warmup_end > 1 else "from the first iteration"
+        return f"{lead} {since}; {names} {'rises' if len(mine) == 1 else 'rise'} steadily"
     if status == "plateau":
         top = max(mine, key=lambda t: (t.unit == "bytes", t.warmup_growth))
         since = f": {rate} since" if rate else ""
