@@ -29,6 +29,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 clean:

@@ -33,7 +33,10 @@ class CheckOptions:
     time a burst aims to take; tracing slows code 10-200x, so the probe times the burst's
     first traced iteration and shortens the windows to fit (never under 3 iterations).
     ``analysis_budget``: interim verdicts run in the watched process, so one is taken only
-    while their total time stays under this fraction of the time the loop has run.
+    while their total time stays under this fraction of the time the loop has run. None
+    means the front door's default: unlimited for ``check()``, whose iterations exist only
+    to be measured (its checkpoints let it stop early), and 2% for ``watch()``, which runs
+    inside the program's own loop.
     """
 
     min_iterations: int = 20
@@ -44,7 +47,7 @@ class CheckOptions:
     burst_window: int = 10
     burst_seconds: float = 4.0
     max_bursts: int = 1
-    analysis_budget: float = 0.02
+    analysis_budget: Optional[float] = None
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -58,16 +61,20 @@ def _describe(fn: Callable[..., Any]) -> str:
 class _Session:
     """One measured run: the probe plus the decisions taken between iterations."""
 
-    def __init__(self, target: str, options: CheckOptions, warmup: Optional[int]) -> None:
+    def __init__(
+        self, target: str, options: CheckOptions, warmup: Optional[int], default_budget: float
+    ) -> None:
         self.target = target
+        budget = options.analysis_budget
+        self.budget = default_budget if budget is None else budget
         self.options = options
         self.warmup = warmup
         self.gc_enabled_at_start = gc.isenabled()
-        if self.gc_enabled_at_start:
-            # Garbage from before the run would otherwise be freed by the first interim
-            # collection and show as a drop inside the measurement, hiding a warm-up.
-            gc.collect()
         self.probe = Probe(options.probe)
+        # Garbage from before the run would otherwise be freed by the first interim
+        # collection and show as a drop inside the measurement, hiding a warm-up; the
+        # levels it leaves are the live baseline that later post-gc levels compare with.
+        self.settle()
         self.next_checkpoint = max(options.min_iterations, (warmup or 0) + 10)
         self.bursts_started = 0
         self.last: Optional[Verdict] = None
@@ -75,6 +82,11 @@ class _Session:
         self.last_cost = _FIRST_ANALYSIS_GUESS
         # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
         self._judge = self._interim_verdict
+
+    def settle(self) -> None:
+        """A full gc pass, recorded; never for a program that disabled the gc."""
+        if gc.isenabled():
+            self.probe.settle()
 
     def capture(self, stop_reason: str = "") -> Capture:
         cap = self.probe.capture(self.target, stop_reason, self.warmup)
@@ -84,9 +96,11 @@ class _Session:
     def due(self) -> bool:
         if self.probe.iterations < self.next_checkpoint or self.probe.bursting:
             return False
+        if math.isinf(self.budget):
+            return True
         # Predict the next analysis from the last one: it must fit the budget before it runs.
         spent = self.tool_seconds + self.last_cost
-        return spent <= self.options.analysis_budget * self.probe.elapsed
+        return spent <= self.budget * self.probe.elapsed
 
     def interim(self) -> Verdict:
         """The verdict on what has been measured so far; schedules the next look."""
@@ -186,7 +200,7 @@ def check(
     True
     """
     opts = options or CheckOptions()
-    session = _Session(target_name or _describe(fn), opts, warmup)
+    session = _Session(target_name or _describe(fn), opts, warmup, default_budget=math.inf)
     burst = BurstPlan(opts.burst_windows, opts.burst_window)
     reserve = burst.length if opts.attribution else 0
     measure_until = max(opts.min_iterations, max_iterations - reserve)
@@ -199,6 +213,7 @@ def check(
             verdict = session.interim()
             if session.wants_burst(verdict):
                 _burst(session, call, verdict)
+        session.settle()
         capture = session.capture(_stop_reason(session, max_iterations))
         return build_report(capture, opts.analysis)
     finally:
@@ -216,7 +231,7 @@ class Watch:
     """Watches a loop the program already has. Use via :func:`watch`."""
 
     def __init__(self, target: str, warmup: Optional[int], options: CheckOptions) -> None:
-        self._session = _Session(target, options, warmup)
+        self._session = _Session(target, options, warmup, default_budget=0.02)
         self._frozen: Optional[Capture] = None
         self._final: Optional[Report] = None
 
@@ -245,6 +260,8 @@ class Watch:
         if self._final is not None:
             return self._final
         session = self._session
+        if self._frozen is None:
+            session.settle()
         report = build_report(self._frozen or session.capture(), session.options.analysis)
         if self._frozen is not None:
             self._final = report
@@ -255,6 +272,7 @@ class Watch:
         if exc is not None and isinstance(exc, Exception):
             session.probe.record_target_error(exc)
         session.probe.close()
+        session.settle()
         self._frozen = session.capture()
 
     def __enter__(self) -> Watch:

@@ -1,5 +1,7 @@
+import sys
+
 from leaksleuth.capture import SIGNALS
-from leaksleuth.probe._buffer import SampleBuffer
+from leaksleuth.probe._buffer import LevelLog, SampleBuffer
 
 
 def _fill(buf: SampleBuffer, n: int, phase: int = 0) -> None:
@@ -38,3 +40,19 @@ def test_burst_rows_survive_decimation() -> None:
     iteration, _, phase, _ = buf.columns()
     kept = [it for it, ph in zip(iteration, phase) if ph == 1]
     assert kept == list(range(501, 511))
+
+
+def test_level_log_keeps_the_first_row_and_the_latest_ones() -> None:
+    log = LevelLog(width=2, capacity=4)
+    for i in range(10):
+        log.append((float(i), float(i * 10)))
+    assert log.rows() == [(0.0, 0.0), (7.0, 70.0), (8.0, 80.0), (9.0, 90.0)]
+
+
+def test_level_log_recording_allocates_nothing_that_stays() -> None:
+    log = LevelLog(width=4, capacity=64)
+    log.append((0.0, 1.0, 2.0, 3.0))
+    before = sys.getallocatedblocks()
+    for i in range(1000):
+        log.append((float(i), 1e9 + i, 2e9 + i, 3e9 + i))
+    assert sys.getallocatedblocks() - before < 5

@@ -19,6 +19,9 @@ SIGNALS: Tuple[str, ...] = ("wall", "rss", "py_blocks", "malloc", "traced", "gc_
 
 # One traceback frame: (filename, line number). Tracebacks are innermost first.
 FrameKey = Tuple[str, int]
+# Levels right after a full gc pass: (iteration, rss, py_blocks, malloc), on the same
+# scale as the signals (the tool's own footprint subtracted).
+SETTLED_COLUMNS: Tuple[str, ...] = ("iteration", "rss", "py_blocks", "malloc")
 # Per snapshot of a burst: traceback -> (bytes, allocation count).
 SiteTable = Dict[Tuple[FrameKey, ...], Tuple[int, int]]
 
@@ -57,7 +60,8 @@ class Capture:
     ``phase[i]`` is 0 for an ordinary iteration and 1 for one measured while
     tracemalloc was on (its RSS and heap readings include tracemalloc's own memory).
     ``segment[i]`` increases after each burst, because stopping tracemalloc can shift
-    the level of RSS and heap signals.
+    the level of RSS and heap signals. ``settled`` holds the levels measured right after
+    the full gc passes the tool made (columns in ``SETTLED_COLUMNS``).
     """
 
     target: str
@@ -72,7 +76,13 @@ class Capture:
     warmup_hint: Optional[int] = None
     iterations_run: int = 0
     stop_reason: str = ""
+    settled: List[Tuple[float, ...]] = field(default_factory=list)
     meta: Dict[str, Any] = field(default_factory=dict)
+
+    def settled_levels(self, name: str) -> List[Tuple[int, float]]:
+        """(iteration, level) right after each full gc pass, for rss, py_blocks or malloc."""
+        col = SETTLED_COLUMNS.index(name)
+        return [(int(row[0]), row[col]) for row in self.settled]
 
     def series(self, name: str) -> List[float]:
         """The recorded values of one signal, aligned with ``iteration``."""
@@ -97,6 +107,7 @@ class Capture:
             "warmup_hint": self.warmup_hint,
             "iterations_run": self.iterations_run,
             "stop_reason": self.stop_reason,
+            "settled": [list(row) for row in self.settled],
             "meta": self.meta,
         }
 
@@ -129,6 +140,7 @@ class Capture:
                 warmup_hint=data["warmup_hint"],
                 iterations_run=int(data["iterations_run"]),
                 stop_reason=str(data["stop_reason"]),
+                settled=[tuple(float(v) for v in row) for row in data.get("settled", [])],
                 meta=dict(data["meta"]),
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -77,3 +77,37 @@ class SampleBuffer:
             self._phase[:n].tolist(),
             self._segment[:n].tolist(),
         )
+
+
+class LevelLog:
+    """Up to ``capacity`` rows of floats in one preallocated array: the first row and the
+    latest ones. Recording a row allocates nothing that outlives the call, so the log
+    never shows up in the levels it records.
+    """
+
+    def __init__(self, width: int, capacity: int = 64) -> None:
+        if capacity < 2 or width < 1:
+            raise ValueError("need at least two rows of at least one column")
+        self.width = width
+        self.capacity = capacity
+        self._n = 0
+        self._rows = array("d", bytes(8 * width * capacity))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, row: Sequence[float]) -> None:
+        w = self.width
+        if self._n == self.capacity:
+            # Drop the second row: the first is the baseline, the rest move up by one.
+            for i in range(w, w * (self.capacity - 1)):
+                self._rows[i] = self._rows[i + w]
+            self._n -= 1
+        start = self._n * w
+        for j in range(w):
+            self._rows[start + j] = row[j]
+        self._n += 1
+
+    def rows(self) -> List[Tuple[float, ...]]:
+        w = self.width
+        return [tuple(self._rows[i * w : (i + 1) * w]) for i in range(self._n)]

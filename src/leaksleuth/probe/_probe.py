@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
-from leaksleuth.probe._buffer import SampleBuffer
+from leaksleuth.probe._buffer import LevelLog, SampleBuffer
 from leaksleuth.probe._signals import GcObjectCounter, MallocReader, RssReader
 from leaksleuth.probe._tracer import BurstRecorder
 
 _MAX_PROBE_ERRORS = 20
+_MAX_SETTLED = 64  # post-gc level records kept (the first and the latest)
 T = TypeVar("T")
 
 
@@ -71,6 +72,7 @@ class Probe:
         self._segment = 0
         self._offset: Tuple[float, ...] = (0.0, 0.0, 0.0)
         self._bias: Dict[bool, Tuple[float, ...]] = {}
+        self._settled = LevelLog(width=4, capacity=_MAX_SETTLED)
         self._errors: Dict[str, int] = {}
         self._target_error: Optional[RecordedError] = None
         self.iterations = 0
@@ -144,12 +146,32 @@ class Probe:
     def _measured(self, work: Callable[[], T], collect: bool) -> Tuple[T, Tuple[float, ...]]:
         if collect:
             gc.collect()
+            self._note_settled()
         before = self._levels()
         result = work()
         if collect:
             gc.collect()
         after = self._levels()
         return result, tuple(a - b for a, b in zip(after, before))
+
+    def settle(self) -> None:
+        """Run a full gc pass now and record the levels it leaves. Never raises.
+
+        Levels right after a full collection hold only live memory, so comparing them
+        across the run tells garbage that was merely waiting for the collector (which can
+        pile up for thousands of iterations in the oldest generation) from a leak.
+        """
+        try:
+            gc.collect()
+            self._note_settled()
+        except Exception as exc:
+            self.note_error("settle", exc)
+        self._last = self._clock()  # the tool's time is not the next iteration's
+
+    def _note_settled(self) -> None:
+        rss, blocks, malloc = self._levels()
+        off = self._offset
+        self._settled.append((self.iterations, rss - off[0], blocks - off[1], malloc - off[2]))
 
     # -- bursts -----------------------------------------------------------------------
     @property
@@ -233,6 +255,7 @@ class Probe:
             warmup_hint=warmup_hint,
             iterations_run=self.iterations,
             stop_reason=stop_reason,
+            settled=self._settled.rows(),
             meta=_meta(self._buffer.stride, self._elapsed),
         )
 
