@@ -12,13 +12,9 @@ from typing import Optional
 import numpy as np
 import pytest
 
+from leaksleuth.analysis._combine import combine_verdict
 from leaksleuth.analysis._trend import SlopeEstimate, mann_kendall
-from leaksleuth.analysis._verdict import (
-    VerdictConfig,
-    analyse_signal,
-    combine_verdict,
-    more_iterations_needed,
-)
+from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal, more_iterations_needed
 from leaksleuth.report import SignalTrend
 
 CONFIG = VerdictConfig()

@@ -2,9 +2,10 @@
 
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
 from leaksleuth.analysis._build import AnalysisConfig, build_report
+from leaksleuth.analysis._combine import combine_verdict
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._trend import mann_kendall, theil_sen
-from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal, combine_verdict
+from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._warmup import detect_warmup
 
 __all__ = [

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
+from leaksleuth.analysis._combine import combine_verdict
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
-from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal, combine_verdict
+from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.capture import Capture
 from leaksleuth.report import Report, SignalTrend, Suspect, TargetFailure, Verdict
 

@@ -28,19 +28,15 @@ widths and more than the minimum rate would over ``plateau_horizon`` iterations.
 Anything else is inconclusive, with the iterations likely to settle it: a slope's CI
 shrinks like n^-1.5, and a sawtooth needs ``min_periods`` complete cycles.
 
-The combined verdict: any leak wins, then any plateau, then flat when every signal is.
-Two exceptions, both about what a signal can know: a sparsely sampled signal short of
-readings (gc_objects) does not hold back a verdict the dense ones agree on, and an RSS
-plateau while the C heap and pymalloc stay flat is the allocator keeping freed pages,
-not memory the program holds, so it counts as flat.
+The per-signal statuses are combined into one verdict in ``_combine``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Optional
 
@@ -60,9 +56,10 @@ from leaksleuth.analysis._warmup import (
     remove_level_shifts,
     step_noise,
 )
-from leaksleuth.report._model import SignalTrend, Verdict
+from leaksleuth.analysis._wording import LABELS, amount, per_iteration
+from leaksleuth.report._model import SignalTrend
 
-_NO_ESTIMATE = SlopeEstimate(math.nan, math.nan, math.nan, 0)
+NO_ESTIMATE = SlopeEstimate(math.nan, math.nan, math.nan, 0)
 # The floors only confirm a trend already significant at alpha / signals; a loose level
 # keeps an 8-step staircase callable yet still halves the false leaks in short noise.
 _FLOORS_ALPHA = 0.05
@@ -191,7 +188,7 @@ def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
         trend=trend,
         p=mann_kendall(ex, ey, es).p_increasing if saw is NO_SAWTOOTH else slope_t_test(ex, ey, es),
         units=len(ex),
-        floors=theil_sen(fx, fy, None, config.confidence) if len(fx) >= 3 else _NO_ESTIMATE,
+        floors=theil_sen(fx, fy, None, config.confidence) if len(fx) >= 3 else NO_ESTIMATE,
         floors_p=mann_kendall(fx, fy).p_increasing if len(fx) >= 3 else 1.0,
         lows_rise=_lows_rise(series.joined[start:]),
         lows_noise=step_noise(y, seg),
@@ -356,7 +353,7 @@ def analyse_signal(
         warmup_growth=tail.growth,
         period=tail.saw.period,
         points=tail.n,
-        reason=f"{_LABELS.get(name, name)} {why}",
+        reason=f"{LABELS.get(name, name)} {why}",
     )
 
 
@@ -367,51 +364,6 @@ def _warmup_start(series: _Series, config: VerdictConfig, warmup_floor: int) -> 
     return min(max(cut, floor), max(n - 1, 0))
 
 
-_LABELS = {
-    "rss": "RSS",
-    "py_blocks": "the pymalloc block count",
-    "malloc": "the C heap",
-    "gc_objects": "the gc object count",
-    "traced": "traced memory",
-}
-
-
-def _number(v: float) -> str:
-    if not math.isfinite(v):
-        return "n/a"
-    a = abs(v)
-    if a < 0.0005:
-        return "0"  # not "-0" or "1e-09"
-    if a >= 100:
-        return f"{v:.0f}"
-    return f"{v:.1f}" if a >= 10 else (f"{v:.2f}" if a >= 0.995 else f"{v:.2g}")
-
-
-def _scale(v: float, unit: str) -> tuple[float, str]:
-    """The divisor and unit name to show amounts of the size of ``v`` in."""
-    if unit != "bytes":
-        return 1.0, f" {unit}"
-    for name, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(v) >= scale:
-            return float(scale), f" {name}"
-    return 1.0, " B"
-
-
-def _amount(v: float, unit: str) -> str:
-    """``v`` with its unit: bytes in B, KiB, MiB or GiB; blocks and objects as counts."""
-    scale, name = _scale(v, unit)
-    return f"{_number(v / scale)}{name}"
-
-
-def _rate(est: SlopeEstimate, unit: str, confidence: float) -> str:
-    """Like 2.00 blocks per iteration (95% CI 1.90 to 2.10 blocks): one unit throughout."""
-    size = max(abs(est.slope), abs(est.half_width))
-    scale, name = _scale(size if math.isfinite(size) else 0.0, unit)
-    lo, hi = _number(est.ci_low / scale), _number(est.ci_high / scale)
-    ci = f"{confidence:.0%} CI {lo} to {hi}{name}"
-    return f"{_number(est.slope / scale)}{name} per iteration ({ci})"
-
-
 def _why_inconclusive(t: _Tail, config: VerdictConfig, unit: str) -> str:
     if t.n < config.min_points:
         return f"has only {t.n} readings after warm-up (needs {config.min_points})"
@@ -420,7 +372,7 @@ def _why_inconclusive(t: _Tail, config: VerdictConfig, unit: str) -> str:
             f"shows only {len(t.saw.cycles)} complete sawtooth periods of ~{t.saw.period} "
             f"iterations (needs {config.min_periods})"
         )
-    rate = _rate(t.trend, unit, config.confidence)
+    rate = per_iteration(t.trend, unit, config.confidence)
     if _significant(t, config):
         if t.trend.slope < config.min_rate(unit):
             return f"rises slowly, {rate}, not yet known to stay below what matters"
@@ -431,163 +383,17 @@ def _why_inconclusive(t: _Tail, config: VerdictConfig, unit: str) -> str:
 
 
 def _why_decided(status: str, t: _Tail, config: VerdictConfig, unit: str) -> str:
-    rate = _rate(t.trend, unit, config.confidence)
+    rate = per_iteration(t.trend, unit, config.confidence)
     saw = f" through a ~{t.saw.period}-iteration sawtooth" if t.saw.period > 1 else ""
     if status == "leak":
         return f"grows {rate}{saw}, p={t.p:.2g}, and its lows rise with it"
     if status == "plateau":
-        return f"gained {_amount(t.growth, unit)} during warm-up, then stayed flat at {rate}{saw}"
+        return f"gained {amount(t.growth, unit)} during warm-up, then stayed flat at {rate}{saw}"
     if t.trend.ci_high < config.min_rate(unit):
         return f"is flat at {rate}{saw}"
-    swing = _amount(t.noise, unit)
+    swing = amount(t.noise, unit)
     if t.floors.ci_high < config.min_rate(unit):
-        lows = _rate(t.floors, unit, config.confidence)
+        lows = per_iteration(t.floors, unit, config.confidence)
         return f"is flat: its lows move {lows} while readings swing by ~{swing}"
-    change = f"{_amount(abs(t.lows_rise), unit)} {'higher' if t.lows_rise > 0 else 'lower'}"
+    change = f"{amount(abs(t.lows_rise), unit)} {'higher' if t.lows_rise > 0 else 'lower'}"
     return f"is flat: the lowest reading of its later half is {change} than before{saw}"
-
-
-def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[SignalTrend]:
-    # A sparsely sampled signal (gc_objects) that lacks readings does not hold back a
-    # verdict the densely sampled ones agree on.
-    most = max((t.points for t in trends), default=0)
-    return [
-        t
-        for t in trends
-        if not (t.status == "inconclusive" and t.points < min(config.min_points, most / 2))
-    ]
-
-
-def _byte_figure(
-    trends: Sequence[SignalTrend], byte_rates: Mapping[str, SlopeEstimate]
-) -> tuple[str, SlopeEstimate]:
-    """The largest significant byte growth; else the tightest byte estimate available."""
-    rates = {
-        t.signal: SlopeEstimate(t.slope, t.ci_low, t.ci_high, t.points)
-        for t in trends
-        if t.unit == "bytes"
-    }
-    rates.update(byte_rates)  # the caller's own estimates win
-    usable = {k: v for k, v in rates.items() if math.isfinite(v.slope) and math.isfinite(v.ci_low)}
-    growing = [k for k, v in usable.items() if v.ci_low > 0]
-    if growing:
-        best = max(growing, key=lambda k: usable[k].slope)
-    elif usable:
-        best = min(usable, key=lambda k: usable[k].ci_high - usable[k].ci_low)
-    else:
-        return "none", _NO_ESTIMATE
-    return best, usable[best]
-
-
-def _telling(trends: Sequence[SignalTrend], status: str) -> Sequence[SignalTrend]:
-    """The trends that carry the overall status, or all of them when none does."""
-    return [t for t in trends if t.status == status] or trends
-
-
-def _allocator_retention(trends: Sequence[SignalTrend]) -> Optional[SignalTrend]:
-    """An RSS plateau while the heap signals stay flat: pages the allocator kept, not data.
-
-    glibc keeps freed pages mapped, so a loop churning big temporaries raises RSS in its
-    first iterations and then holds it; the bytes in use (malloc, py_blocks) show nothing.
-    """
-    heap = [t for t in trends if t.signal in ("malloc", "py_blocks")]
-    rss = [t for t in trends if t.signal == "rss" and t.status == "plateau"]
-    others = [t for t in trends if t.status == "plateau" and t.signal != "rss"]
-    if rss and heap and not others and all(t.status == "flat" for t in heap):
-        return rss[0]
-    return None
-
-
-def _overall_status(trends: Sequence[SignalTrend]) -> str:
-    statuses = {t.status for t in trends}
-    for status in ("leak", "plateau"):
-        if status in statuses:
-            return status
-    return "flat" if statuses == {"flat"} else "inconclusive"
-
-
-def _names(trends: Sequence[SignalTrend]) -> str:
-    labels = [_LABELS.get(t.signal, t.signal) for t in trends]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def _warmup_phrase(warmup_end: int) -> str:
-    return f"a {warmup_end - 1}-iteration warm-up" if warmup_end > 1 else "no warm-up"
-
-
-def _trend_rate(t: SignalTrend, confidence: float) -> str:
-    return _rate(SlopeEstimate(t.slope, t.ci_low, t.ci_high, t.points), t.unit, confidence)
-
-
-def _verdict_reason(
-    status: str, trends: Sequence[SignalTrend], basis: str, est: SlopeEstimate, v: Verdict
-) -> str:
-    mine = [t for t in trends if t.status == status]
-    if status == "inconclusive":
-        if not mine:
-            return "cannot tell yet: no memory signal had enough readings"
-        worst = max(mine, key=lambda t: more_iterations_needed(t) or 0)
-        return f"cannot tell yet after {v.iterations_measured} iterations: {worst.reason}"
-    rate = _rate(est, "bytes", v.confidence) if basis != "none" else ""
-    names = _names(mine) + (" both" if len(mine) == 2 else " all" if len(mine) > 2 else "")
-    warmup = _warmup_phrase(v.warmup_end)
-    if status == "leak":
-        if est.ci_low > 0:
-            lead = f"grows {rate}"
-        else:  # no byte-valued signal is significant: lead with the one that leaks
-            first = mine[0]
-            label = _LABELS.get(first.signal, first.signal)
-            lead = f"{label} grows {_trend_rate(first, v.confidence)}"
-        since = f"after {warmup}" if v.warmup_end > 1 else "from the first iteration"
-        return f"{lead} {since}; {names} {'rises' if len(mine) == 1 else 'rise'} steadily"
-    if status == "plateau":
-        top = max(mine, key=lambda t: (t.unit == "bytes", t.warmup_growth))
-        since = f": {rate} since" if rate else ""
-        gained = _amount(top.warmup_growth, top.unit)
-        return f"grew {gained} during {warmup}, then stopped{since}; {names} level off"
-    flat = f"{names} {'stays' if len(mine) == 1 else 'stay'} flat"
-    return f"no growth over {v.iterations_measured} iterations: {rate or 'no byte figure'}; {flat}"
-
-
-def combine_verdict(
-    trends: Sequence[SignalTrend],
-    iterations_measured: int,
-    byte_rates: Mapping[str, SlopeEstimate],
-    config: VerdictConfig,
-) -> Verdict:
-    """One verdict from the per-signal trends: any leak wins, then any plateau, then flat.
-
-    ``byte_rates`` adds byte-per-iteration estimates (e.g. "traced" from tracemalloc
-    bursts) to those of the byte-valued trends; the verdict's figure is the largest that
-    is significant, else the tightest.
-
-    >>> combine_verdict([], 0, {}, VerdictConfig()).status
-    'inconclusive'
-    """
-    deciding = _deciding(trends, config)
-    kept = _allocator_retention(deciding)
-    if kept is not None:
-        deciding = [replace(t, status="flat") if t is kept else t for t in deciding]
-    status = _overall_status(deciding)
-    basis, est = _byte_figure(deciding, byte_rates)
-    more = [more_iterations_needed(t) for t in deciding if t.status == "inconclusive"]
-    verdict = Verdict(
-        status=status,
-        bytes_per_iteration=est.slope,
-        ci_low=est.ci_low,
-        ci_high=est.ci_high,
-        confidence=config.confidence,
-        basis=basis,
-        warmup_end=max((t.warmup_end for t in _telling(deciding, status)), default=0),
-        iterations_measured=iterations_measured,
-        more_iterations_needed=None
-        if status != "inconclusive"
-        else max([m for m in more if m is not None], default=config.min_points),
-        reason="",
-        signals=tuple(trends),
-    )
-    reason = _verdict_reason(status, deciding, basis, est, verdict)
-    if kept is not None:
-        settled = _amount(kept.warmup_growth, "bytes")
-        reason += f"; RSS settled {settled} higher early on, pages the allocator kept"
-    return replace(verdict, reason=reason)

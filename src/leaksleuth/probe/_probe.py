@@ -32,7 +32,7 @@ class ProbeConfig:
 
     capacity: int = 4096
     nframes: int = 24
-    gc_budget: float = 0.01
+    gc_budget: float = 0.005
     collect_before_snapshot: bool = True
 
 

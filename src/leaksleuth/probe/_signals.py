@@ -99,7 +99,7 @@ class GcObjectCounter:
     time the watched iterations took; other iterations record NaN.
     """
 
-    def __init__(self, budget: float = 0.01) -> None:
+    def __init__(self, budget: float = 0.005) -> None:
         self._budget = budget
         self._spent = 0.0
 
