@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args(argv)
     iterations = 1000
-    reps, slow_reps = (3, 1) if args.quick else (7, 2)
+    reps, slow_reps = (3, 1) if args.quick else (7, 1)
     n = calibrate()
     per_call = min(timeit_call(make_work(n, leak=False)) for _ in range(5))
     result: dict[str, Any] = {
