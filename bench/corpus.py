@@ -41,6 +41,9 @@ def score_one(corpus: ModuleType, scenario: Any) -> dict[str, Any]:
         "status": verdict.status,
         "verdict_ok": verdict.status in scenario.expect,
         "site_ok": corpus.site_matches(report, scenario) if scenario.is_leak else None,
+        "expected_holder": scenario.holder,
+        "holder_ok": corpus.holder_matches(report, scenario) if scenario.holder else None,
+        "top_holder": corpus.top_holder(report) if scenario.is_leak else None,
         "expected_site": scenario.site_line,
         "top_site": f"{os.path.relpath(top.file, ROOT)}:{top.line}" if top else None,
         "bytes_per_iteration": verdict.bytes_per_iteration,
@@ -58,6 +61,7 @@ def _spread(values: list[int]) -> dict[str, Any]:
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     leaks = [r for r in rows if r["expect"] == "leak"]
     correct = [r for r in rows if r["verdict_ok"]]
+    held = [r for r in rows if r.get("expected_holder")]
     return {
         "scenarios": len(rows),
         "verdict_correct": len(correct),
@@ -65,6 +69,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "leaks": len(leaks),
         "site_correct": sum(1 for r in leaks if r["site_ok"]),
         "site_accuracy": sum(1 for r in leaks if r["site_ok"]) / len(leaks) if leaks else None,
+        "holders": len(held),
+        "holder_correct": sum(1 for r in held if r["holder_ok"]),
+        "holder_accuracy": sum(1 for r in held if r["holder_ok"]) / len(held) if held else None,
         "iterations_measured_when_correct": _spread([r["iterations_measured"] for r in correct]),
         "iterations_run_when_correct": _spread([r["iterations_run"] for r in correct]),
         "wall_s": sum(r["wall_s"] for r in rows),

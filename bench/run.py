@@ -3,9 +3,11 @@
 Runs each part in its own fresh interpreter (so one part's heap cannot colour another's),
 writes ``bench/out/results.json`` and ``bench/out/results.md``, and prints the markdown.
 
-Parts: corpus accuracy (tuning and held-out sets, scored separately), overhead against
-peers measured in the same run, the probe's own memory over 100,000 iterations, and how
-many iterations a 1/4/64 KiB-per-iteration leak needs before it is called.
+Parts: corpus accuracy (verdict, top-1 site and holder; tuning and held-out sets scored
+separately), overhead against peers measured in the same run, the probe's own memory over
+100,000 iterations, how many iterations a 1/4/64 KiB-per-iteration leak needs before it
+is called, and the cost of the type census and the holder search on a 1,000,000-object
+heap.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("overhead", "overhead.py", ()),
     ("probe_memory", "probe_memory.py", ()),
     ("latency", "latency.py", ()),
+    ("retention", "retention.py", ()),
 )
 
 

@@ -10,11 +10,15 @@ import math
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Callable, Optional, Type
+from typing import Any, Callable, Dict, Optional, Type
 
 from leaksleuth.analysis import AnalysisConfig, build_report
-from leaksleuth.capture import Capture
+from leaksleuth.analysis._attribution import find_suspects
+from leaksleuth.analysis._census import growing_types
+from leaksleuth.analysis._sources import SourceClassifier
+from leaksleuth.capture import Burst, Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
+from leaksleuth.probe._retention import as_plain, find_holders
 from leaksleuth.report import Report, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -36,7 +40,10 @@ class CheckOptions:
     while their total time stays under this fraction of the time the loop has run. None
     means the front door's default: unlimited for ``check()``, whose iterations exist only
     to be measured (its checkpoints let it stop early), and 2% for ``watch()``, which runs
-    inside the program's own loop.
+    inside the program's own loop. ``retention``: once the verdict says leak, look for
+    what keeps the leaked objects alive, at the end of the burst, for the top
+    ``retention_suspects`` sites and growing types, within ``retention_seconds``.
+    ``redact``: mask what looks like a secret in the object descriptions of the report.
     """
 
     min_iterations: int = 20
@@ -48,6 +55,10 @@ class CheckOptions:
     burst_seconds: float = 4.0
     max_bursts: int = 1
     analysis_budget: Optional[float] = None
+    retention: bool = True
+    retention_seconds: float = 2.0
+    retention_suspects: int = 3
+    redact: bool = True
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -82,6 +93,7 @@ class _Session:
         self.last_cost = _FIRST_ANALYSIS_GUESS
         # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
         self._judge = self._interim_verdict
+        self.probe.on_burst_end = self._holders
 
     def settle(self) -> None:
         """A full gc pass, recorded; never for a program that disabled the gc."""
@@ -118,6 +130,22 @@ class _Session:
         # probe's measured offset is exactly the tool's residue.
         self.last = None
         return build_report(self.capture(), self.options.analysis).verdict
+
+    def _holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
+        """At the end of a burst, with tracing still on: what keeps the leak alive."""
+        opts = self.options
+        if not opts.retention or self.last is None or self.last.status != "leak":
+            return None
+        analysis = opts.analysis
+        classifier = SourceClassifier(analysis.user_files)
+        top = opts.retention_suspects
+        suspects = find_suspects([burst], classifier, analysis.attribution)[:top]
+        types = [g.type for g in growing_types([burst])][:top]
+        if not suspects and not types:
+            return None
+        sites = [(s.file, s.line) for s in suspects]
+        found = find_holders(sites, types, opts.retention_seconds, redact=opts.redact)
+        return as_plain(found, opts.retention_seconds)
 
     def burst_plan(self, verdict: Verdict) -> BurstPlan:
         opts = self.options

@@ -153,3 +153,14 @@ def test_the_type_census_counts_live_objects_by_qualified_name() -> None:
     name = f"{__name__}.Payload"
     assert after.get(name, 0) - before.get(name, 0) == 500
     assert len(kept) == 500
+
+
+def test_objects_in_gc_garbage_name_it() -> None:
+    kept = [Payload(i) for i in range(4)]  # MARK-garbage
+    gc.garbage.extend(kept)
+    del kept
+    try:
+        held = _search("MARK-garbage").objects[0]
+        assert (held.root_kind, held.root) == ("gc.garbage", "gc.garbage")
+    finally:
+        gc.garbage.clear()

@@ -6,7 +6,11 @@ value, if not None, is passed to ``step``) and ``teardown()``, and states the tr
     EXPECT = "leak"            # or "plateau", "flat", or "plateau|flat" when both are honest
     MAX_ITERATIONS = 400       # optional
 
-For a leak, exactly one line carries a ``# SITE`` comment: the expected top-1 site.
+For a leak, exactly one line carries a ``# SITE`` comment: the expected top-1 site. A
+leak held by Python references also names what holds it, as text the top holder's path
+must contain::
+
+    HOLDER = "global _RESULTS"   # or "attribute registry", "._cache", ...
 
 Two sets live side by side. ``tuning`` is what thresholds may be tuned on; ``heldout``
 holds different programs of the same kinds and is never tuned on.
@@ -52,6 +56,7 @@ class Scenario:
     expect: tuple[str, ...]
     site_line: Optional[int]
     max_iterations: int
+    holder: Optional[str] = None
 
     @property
     def is_leak(self) -> bool:
@@ -122,6 +127,9 @@ def load_scenario(path: str, set_name: str) -> Scenario:
         raise ScenarioError(f"{path}: a leak needs exactly one '# SITE' line, found {sites}")
     if expect != ("leak",) and sites:
         raise ScenarioError(f"{path}: only a leak may mark a '# SITE' line (lines {sites})")
+    holder = getattr(module, "HOLDER", None)
+    if holder is not None and (expect != ("leak",) or not isinstance(holder, str) or not holder):
+        raise ScenarioError(f"{path}: HOLDER must be a non-empty string, and only for a leak")
     limit = getattr(module, "MAX_ITERATIONS", DEFAULT_MAX_ITERATIONS)
     return Scenario(
         name=os.path.splitext(os.path.basename(path))[0],
@@ -131,6 +139,7 @@ def load_scenario(path: str, set_name: str) -> Scenario:
         expect=expect,
         site_line=sites[0] if sites else None,
         max_iterations=int(limit),
+        holder=holder,
     )
 
 
@@ -174,6 +183,20 @@ def site_matches(report: Report, scenario: Scenario) -> bool:
     return same_file and top.line == scenario.site_line
 
 
+def top_holder(report: Report) -> str:
+    """The top suspect's first holder as one line ("" if none), else the first loose one."""
+    holders = report.suspects[0].holders if report.suspects else ()
+    holders = holders or report.holders
+    if not holders:
+        return ""
+    return " -> ".join(holders[0].path)
+
+
+def holder_matches(report: Report, scenario: Scenario) -> bool:
+    """Whether the top holder's path names what the scenario says holds its leak."""
+    return scenario.holder is not None and scenario.holder in top_holder(report)
+
+
 def explain(report: Report, scenario: Scenario) -> str:
     """A failure message: what was expected, what came back and why."""
     v = report.verdict
@@ -192,6 +215,9 @@ def explain(report: Report, scenario: Scenario) -> str:
         )
     if not report.suspects:
         lines.append("  no suspects")
+    if scenario.holder is not None:
+        lines.append(f"  expected holder: ...{scenario.holder}...")
+        lines.append(f"  top holder: {top_holder(report) or '(none)'}")
     lines.extend(f"  note: {n}" for n in report.notes)
     lines.extend(f"  probe error: {e}" for e in report.probe_errors)
     return "\n".join(lines)

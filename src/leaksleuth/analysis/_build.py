@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
+from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._combine import combine_verdict
+from leaksleuth.analysis._holders import attach_holders
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
@@ -160,6 +162,14 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
             "the Python heap sites were stable during the traced window: the growth is "
             "likely outside tracemalloc's view (native memory) or slower than the window"
         )
+    retention = capture.retention or {}
+    if retention.get("cut_short"):
+        notes.append(
+            f"the search for what holds the leaked objects stopped at its "
+            f"{retention.get('budget_s', 0):g} s budget after {retention.get('searched', 0)} "
+            "objects: some holders may be missing (CheckOptions.retention_seconds, "
+            "--retention-seconds)"
+        )
     if capture.meta.get("gc_disabled"):
         notes.append("the program disabled the gc: uncollected cycles count as live memory")
     return tuple(notes)
@@ -188,6 +198,8 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     )
     verdict = discount_collectable(verdict, capture)
     suspects = suspects_for(verdict, capture, config)
+    types = growing_types(capture.bursts) if verdict.status in ("leak", "inconclusive") else ()
+    suspects, loose = attach_holders(suspects, capture.retention, types)
     return Report(
         target=capture.target,
         verdict=verdict,
@@ -198,5 +210,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         target_failure=target_failure(capture),
         probe_errors=tuple(capture.probe_errors),
         notes=notes_for(capture, verdict, suspects),
+        growing_types=types,
+        holders=loose,
         meta=dict(capture.meta, iterations_run=capture.iterations_run),
     )

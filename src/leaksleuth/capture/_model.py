@@ -51,6 +51,8 @@ class Burst:
     snapshots: Tuple[SiteTable, ...]
     nframes: int
     gc_collected: bool
+    # Per snapshot: type name -> (live gc-tracked objects, mean shallow size in bytes).
+    censuses: Tuple[Dict[str, Tuple[int, float]], ...] = ()
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Capture:
     iterations_run: int = 0
     stop_reason: str = ""
     settled: List[Tuple[float, ...]] = field(default_factory=list)
+    retention: Optional[Dict[str, Any]] = None  # the holder search, as plain data
     meta: Dict[str, Any] = field(default_factory=dict)
 
     def settled_levels(self, name: str) -> List[Tuple[int, float]]:
@@ -108,6 +111,7 @@ class Capture:
             "iterations_run": self.iterations_run,
             "stop_reason": self.stop_reason,
             "settled": [list(row) for row in self.settled],
+            "retention": self.retention,
             "meta": self.meta,
         }
 
@@ -141,6 +145,7 @@ class Capture:
                 iterations_run=int(data["iterations_run"]),
                 stop_reason=str(data["stop_reason"]),
                 settled=[tuple(float(v) for v in row) for row in data.get("settled", [])],
+                retention=data.get("retention"),
                 meta=dict(data["meta"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -188,6 +193,7 @@ def _burst_to_dict(b: Burst) -> Dict[str, Any]:
         "iterations": list(b.iterations),
         "nframes": b.nframes,
         "gc_collected": b.gc_collected,
+        "censuses": [[[name, n, size] for name, (n, size) in c.items()] for c in b.censuses],
         "snapshots": [
             [[[list(f) for f in tb], size, count] for tb, (size, count) in snap.items()]
             for snap in b.snapshots
@@ -207,4 +213,7 @@ def _burst_from_dict(d: Dict[str, Any]) -> Burst:
         snapshots=tuple(snaps),
         nframes=int(d["nframes"]),
         gc_collected=bool(d["gc_collected"]),
+        censuses=tuple(
+            {str(name): (int(n), float(size)) for name, n, size in c} for c in d.get("censuses", [])
+        ),
     )

@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 
-from leaksleuth._api import check
+from leaksleuth._api import CheckOptions, check
 from leaksleuth._errors import UsageError
 from leaksleuth.cli._progress import progress_display
 from leaksleuth.cli._target import TARGET_FORMS, load_target, run_setup
@@ -63,6 +63,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number of 0 or more, not {text}")
+    return value
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -105,6 +115,14 @@ def _add_measuring_options(parser: argparse.ArgumentParser) -> None:
         help="call FUNC once before measuring; a value it returns is passed to the target "
         "on every call. FUNC is a name in TARGET's file or module, or a TARGET itself",
     )
+    parser.add_argument(
+        "--retention-seconds",
+        type=_non_negative_float,
+        default=2.0,
+        metavar="S",
+        help="time allowed to find what keeps leaked objects alive; 0 skips the search "
+        "(default: %(default)s)",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +130,12 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help="print the report as JSON on stdout, and nothing else there",
+    )
+    parser.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="show object descriptions as they are; by default what looks like a secret "
+        "(passwords, tokens, keys) is masked",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only the verdict; no progress display"
@@ -156,6 +180,11 @@ def measure(args: argparse.Namespace) -> Report:
                 warmup=args.warmup,
                 progress=progress,
                 target_name=args.target,
+                options=CheckOptions(
+                    retention=args.retention_seconds > 0,
+                    retention_seconds=args.retention_seconds,
+                    redact=not args.no_redact,
+                ),
             )
 
 

@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
 from leaksleuth.probe._buffer import LevelLog, SampleBuffer
@@ -34,6 +34,7 @@ class ProbeConfig:
     nframes: int = 24
     gc_budget: float = 0.005
     collect_before_snapshot: bool = True
+    census: bool = True  # count live objects by type at each burst snapshot
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ class Probe:
         self._rss = RssReader()
         self._malloc = MallocReader()
         self._gc_objects = GcObjectCounter(config.gc_budget)
-        self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot)
+        self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot, config.census)
+        # Called with the burst so far just before tracing stops; returns plain data.
+        self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None
+        self._retention: Optional[Dict[str, Any]] = None
         self._bursts: List[Burst] = []
         self._plan: Optional[BurstPlan] = None
         self._burst_start = 0
@@ -211,6 +215,15 @@ class Probe:
         if self._plan is None:
             return
         self._plan = None
+        hook = self.on_burst_end
+        if hook is not None:
+            try:
+                partial = self._burst.peek()
+                found = self.outside(lambda: hook(partial))
+                if found is not None:
+                    self._retention = found
+            except Exception as exc:
+                self.note_error("retention", exc)
         try:
             burst = self._burst.stop()
             if len(burst.snapshots) >= 2:
@@ -256,6 +269,7 @@ class Probe:
             iterations_run=self.iterations,
             stop_reason=stop_reason,
             settled=self._settled.rows(),
+            retention=self._retention,
             meta=_meta(self._buffer.stride, self._elapsed),
         )
 

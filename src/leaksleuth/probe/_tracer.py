@@ -9,6 +9,7 @@ import tracemalloc
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from leaksleuth.capture import Burst, FrameKey, SiteTable
+from leaksleuth.probe._retention import sized_census
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Allocations made by these modules are the snapshot machinery itself, not the program.
@@ -27,9 +28,11 @@ class BurstRecorder:
     If the program already traces, its tracing is reused and left running.
     """
 
-    def __init__(self, nframes: int = 24, collect: bool = True) -> None:
+    def __init__(self, nframes: int = 24, collect: bool = True, census: bool = True) -> None:
         self.nframes = nframes
         self.collect = collect
+        self.census = census
+        self._censuses: List[Dict[str, Tuple[int, float]]] = []
         self._stdlib = _stdlib_prefixes()
         self._stdlib_files: Dict[str, bool] = {}
         self._owned = False
@@ -40,7 +43,7 @@ class BurstRecorder:
         self.active = False
 
     def start(self) -> None:
-        self._iterations, self._snapshots = [], []
+        self._iterations, self._snapshots, self._censuses = [], [], []
         self.own_bytes = 0
         self._owned = not tracemalloc.is_tracing()
         if self._owned:
@@ -55,6 +58,13 @@ class BurstRecorder:
             gc.collect()
             self._collected = True
         before = tracemalloc.get_traced_memory()[0]
+        if self.census:
+            # Before the snapshot, so the snapshot's own tuples are not counted; the only
+            # tracked objects the recorder keeps are one table and one census per snapshot.
+            census = sized_census()
+            n, size = census.get("dict", (0, 0.0))
+            census["dict"] = (n - 2 * len(self._snapshots), size)
+            self._censuses.append(census)
         snap = tracemalloc.take_snapshot()
         table = self._reduce(_raw_traces(snap))
         del snap
@@ -71,17 +81,22 @@ class BurstRecorder:
         """Bytes traced now, less the burst's own snapshot tables."""
         return float(tracemalloc.get_traced_memory()[0] - self.own_bytes)
 
-    def stop(self) -> Burst:
-        if self._owned and tracemalloc.is_tracing():
-            tracemalloc.stop()
-        self.active = False
-        burst = Burst(
+    def peek(self) -> Burst:
+        """What the burst recorded so far (tracing stays on)."""
+        return Burst(
             iterations=tuple(self._iterations),
             snapshots=tuple(self._snapshots),
             nframes=self.nframes,
             gc_collected=self._collected,
+            censuses=tuple(self._censuses) if len(self._censuses) == len(self._snapshots) else (),
         )
-        self._iterations, self._snapshots = [], []
+
+    def stop(self) -> Burst:
+        if self._owned and tracemalloc.is_tracing():
+            tracemalloc.stop()
+        self.active = False
+        burst = self.peek()
+        self._iterations, self._snapshots, self._censuses = [], [], []
         return burst
 
     def _reduce(self, traces: Iterable[Tuple[int, Tuple[FrameKey, ...]]]) -> SiteTable:

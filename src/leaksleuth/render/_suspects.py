@@ -10,7 +10,7 @@ from rich.text import Text
 
 from leaksleuth.render._paths import short_path
 from leaksleuth.render._units import format_bytes, format_count
-from leaksleuth.report import Frame, Report, Suspect
+from leaksleuth.report import Frame, Holder, Report, Suspect
 
 MAX_FRAMES = 6
 _INDENT = "     "
@@ -72,6 +72,22 @@ def _facts(suspect: Suspect) -> Text:
     return Text(_INDENT + " · ".join(facts), style="ls.dim")
 
 
+def holder_lines(holders: Sequence[Holder], limit: int = 2) -> list[Text]:
+    """ "held by <root> -> ... -> <object>", then one example object, per holder."""
+    lines: list[Text] = []
+    for holder in holders[:limit]:
+        line = Text(f"{_INDENT}held by ", style="ls.dim")
+        line.append(" -> ".join(holder.path), style="ls.holder")
+        if holder.objects_sampled > 1:
+            line.append(f"  ({holder.objects_sampled} sampled objects)", style="ls.dim")
+        lines.append(line)
+        if holder.example:
+            example = Text(f"{_INDENT}  e.g. ", style="ls.dim", no_wrap=True, overflow="ellipsis")
+            example.append(holder.example)
+            lines.append(example)
+    return lines
+
+
 def _suspect(rank: int, suspect: Suspect, cwd: str) -> Group:
     parts = [_summary(rank, suspect, cwd), _facts(suspect)]
     if suspect.source:
@@ -79,6 +95,7 @@ def _suspect(rank: int, suspect: Suspect, cwd: str) -> Group:
         source.append(f"{_INDENT}{suspect.line} │ ", style="ls.dim")
         source.append(suspect.source.strip(), style="ls.source")
         parts.append(source)
+    parts += holder_lines(suspect.holders)
     parts += _traceback(suspect, cwd)
     return Group(*parts)
 

@@ -20,7 +20,7 @@ from rich.text import Text
 from rich.theme import Theme
 
 from leaksleuth.render._chart import memory_chart
-from leaksleuth.render._suspects import suspects_section
+from leaksleuth.render._suspects import holder_lines, suspects_section
 from leaksleuth.render._units import (
     format_byte_range,
     format_quantity,
@@ -45,6 +45,7 @@ THEME = Theme(
         "ls.series": "cyan",
         "ls.site": "bold cyan",
         "ls.source": "yellow",
+        "ls.holder": "green",
         "ls.user": "bold",
         "ls.library": "dim",
         "ls.error": "bold red",
@@ -175,6 +176,34 @@ def signals_table(report: Report) -> Optional[Group]:
     return Group(Text("Signals after warm-up", style="ls.heading"), table)
 
 
+def growth_section(report: Report, limit: int = 8) -> Optional[Group]:
+    """The types whose live count grew, and what holds those no suspect allocated."""
+    types = report.growing_types[:limit]
+    if not types and not report.holders:
+        return None
+    parts: list[RenderableType] = []
+    if types:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="ls.dim")
+        table.add_column("type")
+        table.add_column("objects/iteration", justify="right")
+        table.add_column("bytes/iteration", justify="right")
+        table.add_column("live now", justify="right")
+        for t in types:
+            table.add_row(
+                t.type,
+                f"+{t.objects_per_iteration:.3g}",
+                format_quantity(t.bytes_per_iteration, "bytes", signed=True),
+                f"{t.count:,}",
+            )
+        parts += [Text("Growing object types", style="ls.heading"), table]
+    if report.holders:
+        parts.append(Text("What holds them", style="ls.heading"))
+        for holder in report.holders[:3]:
+            parts.append(Text(f"  {holder.object_type}", style="ls.site"))
+            parts += holder_lines((holder,), limit=1)
+    return Group(*parts)
+
+
 def _bullets(title: str, lines: tuple[str, ...]) -> Optional[Group]:
     if not lines:
         return None
@@ -249,6 +278,7 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
         memory_chart(report, width=width),
         signals_table(report),
         suspects_section(report, limit=max_suspects, cwd=os.getcwd()),
+        growth_section(report),
         notes_section(report),
     ]
     return _print(sections, width, color)

@@ -3,11 +3,23 @@
 from leaksleuth.report._model import (
     STATUSES,
     Frame,
+    Holder,
     Report,
     SignalTrend,
     Suspect,
     TargetFailure,
+    TypeGrowth,
     Verdict,
 )
 
-__all__ = ["STATUSES", "Frame", "Report", "SignalTrend", "Suspect", "TargetFailure", "Verdict"]
+__all__ = [
+    "STATUSES",
+    "Frame",
+    "Holder",
+    "Report",
+    "SignalTrend",
+    "Suspect",
+    "TargetFailure",
+    "TypeGrowth",
+    "Verdict",
+]

@@ -62,6 +62,35 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """What keeps leaked objects alive: the shortest reference path from a root to them.
+
+    Sampled objects that share a path (list indexes aside) form one holder.
+    """
+
+    root: str  # "module app.service", "class app.Model", "frame f (file:line)", ...
+    root_kind: str  # module|class|frame|thread|sys.modules|gc.garbage|native|cycle|unknown
+    path: Tuple[str, ...]  # readable steps, root first, the leaked object last
+    container: str  # the innermost container on the path, e.g. "global _RESULTS (list, 40 items)"
+    object_type: str
+    objects_sampled: int
+    example: str  # a safe, truncated (and by default redacted) description of one object
+    object_bytes: int  # shallow size of that object
+
+
+@dataclass(frozen=True)
+class TypeGrowth:
+    """A type whose live object count grew in the censuses of a burst."""
+
+    type: str
+    count: int  # live objects at the last census
+    objects_per_iteration: float
+    bytes_per_iteration: float  # objects per iteration times their mean shallow size
+    windows_growing: int
+    windows: int
+
+
+@dataclass(frozen=True)
 class Suspect:
     """An allocation site whose live memory grew in every measured window."""
 
@@ -75,6 +104,7 @@ class Suspect:
     windows: int
     traceback: Tuple[Frame, ...]  # innermost first, tool frames removed
     variants: int = 1  # distinct deeper tracebacks merged into this site
+    holders: Tuple[Holder, ...] = ()  # what keeps this site's objects alive
 
 
 @dataclass(frozen=True)
@@ -101,6 +131,8 @@ class Report:
     probe_errors: Tuple[str, ...] = ()
     notes: Tuple[str, ...] = ()
     meta: Dict[str, Any] = field(default_factory=dict)
+    growing_types: Tuple[TypeGrowth, ...] = ()
+    holders: Tuple[Holder, ...] = ()  # holders of growing types that no suspect allocated
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""

@@ -3,6 +3,7 @@
 import array
 
 EXPECT = "leak"
+HOLDER = "global _SNAPSHOTS"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 300
 
 _SNAPSHOTS = {}

@@ -1,6 +1,7 @@
 """Callbacks registered per call: a closure subscribed to a module-level listener list."""
 
 EXPECT = "leak"
+HOLDER = "global _LISTENERS"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 600
 
 _LISTENERS = []

@@ -1,6 +1,7 @@
 """A deep leak through methods: Service -> Parser -> Tokenizer -> an interning table that grows."""
 
 EXPECT = "leak"
+HOLDER = "global _INTERNED"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _INTERNED = {}

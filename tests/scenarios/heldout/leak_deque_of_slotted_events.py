@@ -3,6 +3,7 @@
 from collections import deque
 
 EXPECT = "leak"
+HOLDER = ".events"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 

@@ -1,6 +1,7 @@
 """An intermittent leak with another rhythm: every 8th call keeps 60 small dicts of stats."""
 
 EXPECT = "leak"
+HOLDER = "global _RETAINED"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 800
 
 _RETAINED = []

@@ -1,6 +1,7 @@
 """Many small strings: joined trace lines kept by a tracer object made in setup()."""
 
 EXPECT = "leak"
+HOLDER = ".lines"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 600
 
 

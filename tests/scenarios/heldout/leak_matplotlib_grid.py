@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 EXPECT = "leak"
+HOLDER = "attribute figs"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 150
 
 _IMAGE = np.arange(64, dtype=float).reshape(8, 8)

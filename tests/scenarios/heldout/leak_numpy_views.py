@@ -3,6 +3,7 @@
 import numpy as np
 
 EXPECT = "leak"
+HOLDER = "global _THUMBS"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _rng = np.random.default_rng(2024)

@@ -3,6 +3,7 @@
 import random
 
 EXPECT = "leak"
+HOLDER = ".sessions"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 

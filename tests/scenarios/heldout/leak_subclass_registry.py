@@ -1,6 +1,7 @@
 """A registry filled by __init_subclass__: a new handler class is built on every call."""
 
 EXPECT = "leak"
+HOLDER = "attribute _registry"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 

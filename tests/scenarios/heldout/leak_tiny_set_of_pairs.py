@@ -1,6 +1,7 @@
 """A tiny leak: a "seen" set that gains one (x, 2x, 3x) float triple per iteration."""
 
 EXPECT = "leak"
+HOLDER = "global _SEEN"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 1000
 
 _SEEN = set()

@@ -1,6 +1,7 @@
 """A big leak: every request's 160 KiB response body is kept in a list of archived bodies."""
 
 EXPECT = "leak"
+HOLDER = "global _ARCHIVE"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 300
 
 _ARCHIVE = []

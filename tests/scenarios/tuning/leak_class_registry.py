@@ -1,6 +1,7 @@
 """A class-attribute registry: every Session registers itself and is never removed."""
 
 EXPECT = "leak"
+HOLDER = "attribute registry"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 

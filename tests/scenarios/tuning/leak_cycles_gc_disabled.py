@@ -3,6 +3,7 @@
 import gc
 
 EXPECT = "leak"
+HOLDER = "unreachable reference cycle"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _gc_was_enabled = True

@@ -1,6 +1,7 @@
 """A deep-call leak: the leaking buffer is allocated three helper calls below step()."""
 
 EXPECT = "leak"
+HOLDER = "global _REGISTRY"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _REGISTRY = {}

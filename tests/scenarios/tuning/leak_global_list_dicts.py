@@ -1,6 +1,7 @@
 """Results appended to a module-level list (the classic): a dict holding 1 KiB per iteration."""
 
 EXPECT = "leak"
+HOLDER = "global _RESULTS"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _RESULTS = []

@@ -1,6 +1,7 @@
 """An intermittent leak: only every 10th iteration keeps a 12 KiB batch summary."""
 
 EXPECT = "leak"
+HOLDER = "global _SUMMARIES"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 800
 
 _SUMMARIES = []

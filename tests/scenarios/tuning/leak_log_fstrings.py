@@ -1,6 +1,7 @@
 """Many small strings: a debug log list that gets a few f-strings per iteration, never trimmed."""
 
 EXPECT = "leak"
+HOLDER = "global _LOG"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 600
 
 _LOG = []

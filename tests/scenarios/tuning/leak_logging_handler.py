@@ -4,6 +4,7 @@ import io
 import logging
 
 EXPECT = "leak"
+HOLDER = ".handlers"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _LOGGER_NAME = "leaksleuth.scenario.handler_per_call"

@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 EXPECT = "leak"
+HOLDER = "attribute figs"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 150
 
 _saved_warning = None

@@ -1,6 +1,7 @@
 """A mutable default argument used as an accumulator: every call grows the shared list."""
 
 EXPECT = "leak"
+HOLDER = ".__defaults__"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _n = 0

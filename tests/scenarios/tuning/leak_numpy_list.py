@@ -3,6 +3,7 @@
 import numpy as np
 
 EXPECT = "leak"
+HOLDER = "global _KEPT"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 _KEPT = []

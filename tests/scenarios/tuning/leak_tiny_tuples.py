@@ -1,6 +1,7 @@
 """A tiny leak: one small (float, str) tuple per iteration, about 150 bytes, kept forever."""
 
 EXPECT = "leak"
+HOLDER = "global _SEEN"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 1000
 
 _SEEN = []

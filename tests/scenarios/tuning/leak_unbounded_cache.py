@@ -1,6 +1,7 @@
 """An unbounded dict cache keyed by a unique request id: it never hits and never evicts."""
 
 EXPECT = "leak"
+HOLDER = "._cache"  # what keeps the leaked objects alive
 MAX_ITERATIONS = 400
 
 
