@@ -637,7 +637,12 @@ def sample_objects(
     finally:
         objs.clear()
         for k, pool in enumerate(pools):
-            picked.extend(_entry_points(pool, sites[k], per_group))
+            entries = _entry_points(pool, sites[k], per_group)
+            if not entries and pool:
+                # The newest objects were all inside the structure: look for it from the
+                # outside, among what old objects refer to.
+                entries = _held_by_old(sites[k], per_group, deadline + _ENTRY_GRACE)
+            picked.extend(entries or pool[:per_group])
             pool.clear()
 
 
@@ -649,30 +654,64 @@ def _entry_points(pool: List[_Sample], site: FrameKey, per_group: int) -> List[_
 
     One call of a site often allocates a whole structure (a figure, its axes, their
     artists), all of it with the site in its traceback. The informative objects are its
-    entry points: those referred to by something the site did not allocate (an older
-    list, a registry), because a holder's path reaches the structure through them.
+    entry points: those referred to by something older than the burst (a list, a
+    registry), because a holder's path reaches the structure through them.
     """
     if len(pool) <= per_group:
         return pool
     members = {id(s.anchor) for s in pool}
-    entries: List[_Sample] = []
     refs = gc.get_referrers(*[s.anchor for s in pool])
     outside: Set[int] = set()
     for r in refs:
-        if id(r) in members or r is pool:
+        if id(r) in members or r is pool or type(r) is _Sample:
             continue
-        tb = _raw_traceback(r)
-        if tb is not None and site in tb:
-            continue  # part of the same structure
+        if _raw_traceback(r) is not None:
+            continue  # born during the burst: part of this or another new structure
         for c in gc.get_referents(r):
             if id(c) in members:
                 outside.add(id(c))
     del refs
-    entries = [s for s in pool if id(s.anchor) in outside][:per_group]
-    if len(entries) < per_group:
-        rest = [s for s in pool if id(s.anchor) not in outside]
-        entries += rest[: per_group - len(entries)]
-    return entries
+    return [s for s in pool if id(s.anchor) in outside][:per_group]
+
+
+_ENTRY_GRACE = 0.5  # seconds the outside-in look may add to the sampling deadline
+_NEW_STREAK = 512  # traced objects in a row: the oldest generation's new tail begins
+
+
+def _held_by_old(site: FrameKey, per_group: int, deadline: float) -> List[_Sample]:
+    """Objects allocated at ``site`` that an object older than the burst refers to.
+
+    The oldest generation keeps its objects in order of arrival, so it is read from the
+    front, where a traceback lookup is cheap (old objects have none), until a long run
+    of traced objects says the burst's survivors begin. Whatever an old object refers
+    to that the site allocated is an entry point of the leaked structure.
+    """
+    found: List[_Sample] = []
+    seen: Set[int] = set()
+    old = gc.get_objects(generation=2)
+    try:
+        streak = 0
+        for start in range(0, len(old), _CHUNK):
+            if time.perf_counter() > deadline or streak > _NEW_STREAK:
+                break
+            olds = []
+            for obj in old[start : start + _CHUNK]:
+                if _raw_traceback(obj) is None:
+                    olds.append(obj)
+                    streak = 0
+                else:
+                    streak += 1
+            for c in gc.get_referents(*olds):
+                tb = _raw_traceback(c)
+                if tb is not None and site in tb and id(c) not in seen:
+                    seen.add(id(c))
+                    found.append(_Sample(c, c, ()))
+                    if len(found) >= per_group:
+                        return found
+            olds.clear()
+        return found
+    finally:
+        old.clear()
 
 
 def find_holders(
@@ -686,7 +725,9 @@ def find_holders(
     start = time.perf_counter()
     deadline = start + budget_s
     try:
-        picked, sampling_cut = sample_objects(sites, types_wanted, per_group, start + budget_s / 2)
+        picked, sampling_cut = sample_objects(
+            sites, types_wanted, per_group, start + budget_s * 0.3
+        )
     finally:
         _MANAGED.clear()  # it holds classes; the program's must not outlive the search
     roots = _Roots()
