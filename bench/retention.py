@@ -22,7 +22,8 @@ import time
 import tracemalloc
 from typing import Any
 
-from leaksleuth.probe._retention import find_holders, sized_census
+from leaksleuth.probe._heap import sized_census
+from leaksleuth.probe._retention import find_holders
 
 _HEAP: dict[str, Any] = {}
 _LEAKED: list[dict[str, Any]] = []

@@ -140,11 +140,14 @@ class _Session:
         classifier = SourceClassifier(analysis.user_files)
         top = opts.retention_suspects
         suspects = find_suspects([burst], classifier, analysis.attribution)[:top]
-        types = [g.type for g in growing_types([burst])][:top]
+        growing = [g.type for g in growing_types([burst], limit=1000)]
+        types = growing[:top]
         if not suspects and not types:
             return None
         sites = [(s.file, s.line) for s in suspects]
-        found = find_holders(sites, types, opts.retention_seconds, redact=opts.redact)
+        found = find_holders(
+            sites, types, opts.retention_seconds, redact=opts.redact, growing=growing
+        )
         return as_plain(found, opts.retention_seconds)
 
     def burst_plan(self, verdict: Verdict) -> BurstPlan:

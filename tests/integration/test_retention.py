@@ -11,7 +11,8 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, List
 
 import pytest
 
-from leaksleuth.probe._retention import RetentionResult, find_holders, type_census
+from leaksleuth.probe._heap import type_census
+from leaksleuth.probe._retention import RetentionResult, find_holders
 
 _RESULTS: List[Dict[str, Any]] = []
 

@@ -43,7 +43,7 @@ def test_only_types_that_grow_in_every_window_are_kept() -> None:
 
 
 def test_the_tools_own_types_are_never_reported() -> None:
-    burst = _burst({"leaksleuth.probe._retention._Sample": [1, 2, 3, 4]})
+    burst = _burst({"leaksleuth.probe._sampling.Sample": [1, 2, 3, 4]})
     assert growing_types([burst]) == ()
 
 

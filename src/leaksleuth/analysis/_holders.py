@@ -78,8 +78,12 @@ def group_holders(objects: Sequence[Mapping[str, Any]]) -> List[Tuple[Holder, Li
             object_bytes=int(first["size"]),
         )
         out.append((holder, members))
-    out.sort(key=lambda hm: -hm[0].objects_sampled)
+    # A path found says more than "no root found"; among equals, more objects first.
+    out.sort(key=lambda hm: (_RANK.get(hm[0].root_kind, 0), -hm[0].objects_sampled))
     return out
+
+
+_RANK = {"native": 1, "cycle": 1, "unknown": 2}  # any other kind names a root: 0
 
 
 def _site_in(obj: Mapping[str, Any], suspect: Suspect) -> bool:

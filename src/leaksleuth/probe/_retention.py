@@ -16,21 +16,26 @@ from __future__ import annotations
 
 import collections
 import gc
-import os
 import sys
-import sysconfig
 import threading
 import time
-import tracemalloc
 import types
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from leaksleuth.probe._heap import (
+    PACKAGE_DIR,
+    FrameKey,
+    buffer_base,
+    forget_types,
+    sizeof,
+    traceback_of,
+    type_name,
+    user_frames,
+)
 from leaksleuth.probe._saferepr import redact_text, safe_repr
+from leaksleuth.probe._sampling import Sample, sample_objects
 
-FrameKey = Tuple[str, int]
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _MAX_DEPTH = 12
 _MAX_FRONTIER = 256  # referrers followed per level: a shortest path needs only one
 _CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
@@ -66,46 +71,6 @@ class RetentionResult:
     cut_short: bool  # the time budget ended the search
 
 
-def type_name(obj: Any) -> str:
-    t = type(obj)
-    module = getattr(t, "__module__", "")
-    name = getattr(t, "__qualname__", t.__name__)
-    return name if module in ("builtins", "", None) else f"{module}.{name}"
-
-
-def type_census() -> Dict[str, int]:
-    """Live gc-tracked objects per type (one pass over the gc's lists)."""
-    return {name: n for name, (n, _) in sized_census(samples=0).items()}
-
-
-def sized_census(samples: int = 16) -> Dict[str, Tuple[int, float]]:
-    """Live gc-tracked objects per type, with the mean shallow size of the first few.
-
-    It runs while tracemalloc traces, where every allocation is slow, so the walk itself
-    allocates nothing per object: objects are sorted into per-type lists (appending
-    rarely allocates) and counted by length, instead of incrementing counters.
-    """
-    buckets: Dict[type, List[Any]] = {}
-    for obj in gc.get_objects():
-        t = type(obj)
-        bucket = buckets.get(t)
-        if bucket is None:
-            bucket = buckets[t] = []
-        bucket.append(obj)
-    out: Dict[str, Tuple[int, float]] = {}
-    for t, bucket in buckets.items():
-        sampled = bucket[:samples]
-        size = sum(_sizeof(o) for o in sampled) / max(len(sampled), 1)
-        module = getattr(t, "__module__", "")
-        name = getattr(t, "__qualname__", t.__name__)
-        key = name if module in ("builtins", "", None) else f"{module}.{name}"
-        old_n, old_size = out.get(key, (0, 0.0))
-        out[key] = (old_n + len(bucket), max(old_size, size))
-        bucket.clear()
-    buckets.clear()
-    return out
-
-
 def as_plain(result: RetentionResult, budget_s: float) -> Dict[str, Any]:
     """The search as JSON-ready data for the capture."""
     data = asdict(result)
@@ -114,12 +79,7 @@ def as_plain(result: RetentionResult, budget_s: float) -> Dict[str, Any]:
 
 
 def _is_tool_frame(frame: types.FrameType) -> bool:
-    return frame.f_code.co_filename.startswith(_PACKAGE_DIR)
-
-
-def _user_frames(tb: Optional[Tuple[FrameKey, ...]]) -> Tuple[FrameKey, ...]:
-    """A traceback (innermost first) without the tool's own frames."""
-    return () if tb is None else tuple(f for f in tb if not f[0].startswith(_PACKAGE_DIR))
+    return frame.f_code.co_filename.startswith(PACKAGE_DIR)
 
 
 class _Roots:
@@ -233,7 +193,7 @@ def _edge(parent: Any, child: Any, redact: bool = True) -> str:
                     return f".{name}"
         elif isinstance(parent, types.TracebackType):
             return ".tb_frame" if parent.tb_frame is child else ".tb_next"
-        elif _buffer_base(parent) is child:
+        elif buffer_base(parent) is child:
             return ".base" if type(parent) is not memoryview else ".obj"
         else:
             attrs = getattr(parent, "__dict__", None)
@@ -409,337 +369,36 @@ def _steps(kind: str, chain: List[Any], first_label: str, redact: bool) -> Tuple
     return tuple(steps)
 
 
-def _site_of(tb: Sequence[FrameKey], sites: Dict[FrameKey, int]) -> int:
-    """Index of the first of ``sites`` the traceback passes through, else -1."""
-    if sites.keys().isdisjoint(tb):  # in C: most tracebacks miss every site
-        return -1
-    for frame in tb:
-        k = sites.get(frame)
-        if k is not None:
-            return k
-    return -1
-
-
-def _raw_traceback(obj: Any) -> Optional[Tuple[FrameKey, ...]]:
-    """Where tracemalloc saw ``obj`` allocated, innermost frame first, or None.
-
-    The private C function returns plain (file, line) tuples; the public one wraps each
-    frame in Python objects, which is ten times slower over a whole heap.
-    """
-    try:
-        tb = _get_traceback(obj)
-        if tb is None and _MANAGED_DICT_LOOKUP is not None and _managed_dict(type(obj)):
-            tb = _MANAGED_DICT_LOOKUP(0, id(obj) - _MANAGED_DICT_OFFSET)
-        return None if tb is None else tuple(tb)
-    except Exception:
-        return None
-
-
-_MANAGED: Dict[type, bool] = {}
-
-
-def _managed_dict(t: type) -> bool:
-    """Whether instances of ``t`` keep their attributes inline (cached: it is asked per
-    object, and computing it allocates, which is slow while tracing)."""
-    known = _MANAGED.get(t)
-    if known is None:
-        if len(_MANAGED) > 4096:
-            _MANAGED.clear()
-        known = _MANAGED[t] = bool(t.__flags__ & _TPFLAGS_MANAGED_DICT)
-    return known
-
-
-def _public_traceback(obj: Any) -> Optional[Tuple[FrameKey, ...]]:
-    tb = tracemalloc.get_object_traceback(obj)
-    return None if tb is None else tuple((f.filename, f.lineno) for f in reversed(tb))
-
-
-try:
-    from _tracemalloc import _get_object_traceback as _get_traceback
-except ImportError:  # another implementation: the public API, slower
-    _get_traceback = _public_traceback
-
-# CPython 3.11 puts two pointers in front of the gc header of instances whose attributes
-# live inline (most user classes), and its get_object_traceback looks in the wrong place
-# for them (fixed in 3.12). Ask tracemalloc's C lookup at the block's real start instead.
-_TPFLAGS_MANAGED_DICT = 1 << 4
-_MANAGED_DICT_OFFSET = 0
-_MANAGED_DICT_LOOKUP: Optional[Callable[[int, int], Any]] = None
-if sys.version_info[:2] == (3, 11) and sys.implementation.name == "cpython":
-    try:
-        import ctypes
-
-        _lookup = ctypes.pythonapi._PyTraceMalloc_GetTraceback
-        _lookup.restype = ctypes.py_object
-        _lookup.argtypes = [ctypes.c_uint, ctypes.c_size_t]
-        _MANAGED_DICT_OFFSET = 4 * ctypes.sizeof(ctypes.c_void_p)  # gc header + pre-header
-        _MANAGED_DICT_LOOKUP = _lookup
-    except (ImportError, AttributeError, OSError):
-        pass
-
-
-_STDLIB = tuple(
-    {os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")}
-)
-
-
-def _program_made(tb: Sequence[FrameKey]) -> bool:
-    """Whether an allocation traceback is the program's rather than this tool's.
-
-    The first frame outside the standard library, innermost first, decides: the tool's
-    own objects (and linecache entries it caused) are not the program's leak.
-    """
-    for filename, _ in tb:
-        if filename.startswith("<frozen") or filename.startswith(_STDLIB):
-            continue
-        return not filename.startswith(_PACKAGE_DIR)
-    return False
-
-
-def _newest_first() -> List[Any]:
-    """Every gc-tracked object, roughly newest first.
-
-    The young generations hold what was born since the last collection; the oldest
-    generation keeps its objects in order of arrival, so reading it backwards meets the
-    survivors of the latest iterations first.
-    """
-    objs = gc.get_objects(generation=0)
-    objs += gc.get_objects(generation=1)
-    old = gc.get_objects(generation=2)
-    old.reverse()
-    objs += old
-    return objs
-
-
-@dataclass
-class _Sample:
-    """A sampled object, the object the search starts from (itself, or the buffer view
-    that keeps it alive) and the objects between the two."""
-
-    obj: Any
-    anchor: Any
-    tail: Tuple[Any, ...]  # from just below the anchor down to obj; () when obj is the anchor
-
-
-def _buffer_base(obj: Any) -> Any:
-    t = type(obj)
-    try:
-        if t is memoryview:
-            return obj.obj
-        if getattr(t, "__module__", "") == "numpy" and t.__name__ == "ndarray":
-            return obj.base
-    except Exception:
-        pass
-    return None
-
-
-_CHUNK = 256  # objects per step of the walk: the deadline is checked between steps
-
-
-def sample_objects(
-    sites: Sequence[FrameKey],
-    types_wanted: Sequence[str],
-    per_group: int,
-    deadline: float,
-) -> Tuple[List[_Sample], bool]:
-    """Live objects allocated at one of ``sites`` (while tracemalloc traced them) or of a
-    growing type, newest first, at most ``per_group`` per site and per type.
-
-    Objects the gc does not track (bytes, str, arrays) are found among the referents of
-    the tracked ones. The walk runs while tracemalloc traces, where each allocation is
-    slow, so its inner loop allocates nothing for an object that is not a candidate. On
-    CPython 3.11 the slower traceback lookup for instances with inline attributes is
-    made only for the ``types_wanted`` (new objects from a site are of a growing type).
-    Also says whether the deadline ended the walk.
-    """
-    index = {site: k for k, site in enumerate(sites)}
-    by_site = [0] * len(sites)
-    pools: List[List[_Sample]] = [[] for _ in sites]
-    pool_size = max(per_group, _POOL)
-    by_type: Dict[str, int] = {t: 0 for t in types_wanted}
-    names: Dict[type, str] = {}
-    picked: List[_Sample] = []
-    seen: Set[int] = set()
-    full_sites = 0  # site pools filled
-    open_types = len(by_type)  # types still short of samples
-    get_tb = _get_traceback
-    tracked = gc.is_tracked
-    # Buffer views whose base the gc cannot see. numpy only if the program imported it.
-    views = (memoryview, getattr(sys.modules.get("numpy"), "ndarray", memoryview))
-
-    def take(c: Any, tb: Optional[Sequence[FrameKey]], anchor: Any, tail: Tuple[Any, ...]) -> int:
-        if tb is None:
-            return 0
-        k = _site_of(tb, index)
-        if k < 0 or by_site[k] >= pool_size or id(c) in seen:
-            return 0
-        by_site[k] += 1
-        seen.add(id(c))
-        pools[k].append(_Sample(c, anchor, tail))
-        return 1 if by_site[k] == pool_size else 0
-
-    objs = _newest_first()
-    try:
-        for start in range(0, len(objs), _CHUNK):
-            if time.perf_counter() > deadline:
-                return picked, True
-            chunk = objs[start : start + _CHUNK]
-            # A traceback costs dearly while tracing (its frames are allocated, and traced):
-            # ask for one only while some group still wants objects.
-            sites_open = full_sites < len(sites)
-            tb: Optional[Sequence[FrameKey]]
-            for obj in chunk:
-                got = None
-                name = ""
-                if open_types:
-                    t = type(obj)
-                    known = names.get(t)
-                    if known is None:
-                        known = names[t] = type_name(obj)
-                    name = known
-                    got = by_type.get(name)
-                if got is not None and got < per_group and id(obj) not in seen:
-                    tb = _raw_traceback(obj)  # with the 3.11 lookup, for wanted types only
-                    if tb is not None and _program_made(tb):
-                        by_type[name] = got + 1
-                        if got + 1 == per_group:
-                            open_types -= 1
-                        seen.add(id(obj))
-                        picked.append(_Sample(obj, obj, ()))
-                elif sites_open:
-                    tb = _raw_traceback(obj)  # the 3.11 lookup too: sites make instances
-                else:
-                    continue
-                if sites_open and tb is not None:
-                    full_sites += take(obj, tb, obj, ())
-            if sites_open:
-                referents = gc.get_referents(*chunk)
-                # One chunk can refer to a huge container's worth of objects: keep checking
-                # the deadline inside it too.
-                for part in range(0, len(referents), _CHUNK * 4):
-                    if time.perf_counter() > deadline:
-                        return picked, True
-                    for c in referents[part : part + _CHUNK * 4]:
-                        if tracked(c):
-                            continue
-                        tb = get_tb(c)
-                        if tb is not None:
-                            full_sites += take(c, tb, c, ())
-                        if type(c) in views:  # type identity: __name__ would allocate
-                            base = _buffer_base(c)
-                            if base is not None:
-                                full_sites += take(base, get_tb(base), c, (base,))
-                del referents
-            del chunk
-            if full_sites >= len(sites) and not open_types:
-                break
-        return picked, False
-    finally:
-        objs.clear()
-        for k, pool in enumerate(pools):
-            entries = _entry_points(pool, sites[k], per_group)
-            if not entries and pool:
-                # The newest objects were all inside the structure: look for it from the
-                # outside, among what old objects refer to.
-                entries = _held_by_old(sites[k], per_group, deadline + _ENTRY_GRACE)
-            picked.extend(entries or pool[:per_group])
-            pool.clear()
-
-
-_POOL = 48  # objects of one site considered before choosing the ones to search from
-
-
-def _entry_points(pool: List[_Sample], site: FrameKey, per_group: int) -> List[_Sample]:
-    """The objects through which the program holds what a site allocated.
-
-    One call of a site often allocates a whole structure (a figure, its axes, their
-    artists), all of it with the site in its traceback. The informative objects are its
-    entry points: those referred to by something older than the burst (a list, a
-    registry), because a holder's path reaches the structure through them.
-    """
-    if len(pool) <= per_group:
-        return pool
-    members = {id(s.anchor) for s in pool}
-    refs = gc.get_referrers(*[s.anchor for s in pool])
-    outside: Set[int] = set()
-    for r in refs:
-        if id(r) in members or r is pool or type(r) is _Sample:
-            continue
-        if _raw_traceback(r) is not None:
-            continue  # born during the burst: part of this or another new structure
-        for c in gc.get_referents(r):
-            if id(c) in members:
-                outside.add(id(c))
-    del refs
-    return [s for s in pool if id(s.anchor) in outside][:per_group]
-
-
-_ENTRY_GRACE = 0.5  # seconds the outside-in look may add to the sampling deadline
-_NEW_STREAK = 512  # traced objects in a row: the oldest generation's new tail begins
-
-
-def _held_by_old(site: FrameKey, per_group: int, deadline: float) -> List[_Sample]:
-    """Objects allocated at ``site`` that an object older than the burst refers to.
-
-    The oldest generation keeps its objects in order of arrival, so it is read from the
-    front, where a traceback lookup is cheap (old objects have none), until a long run
-    of traced objects says the burst's survivors begin. Whatever an old object refers
-    to that the site allocated is an entry point of the leaked structure.
-    """
-    found: List[_Sample] = []
-    seen: Set[int] = set()
-    old = gc.get_objects(generation=2)
-    try:
-        streak = 0
-        for start in range(0, len(old), _CHUNK):
-            if time.perf_counter() > deadline or streak > _NEW_STREAK:
-                break
-            olds = []
-            for obj in old[start : start + _CHUNK]:
-                if _raw_traceback(obj) is None:
-                    olds.append(obj)
-                    streak = 0
-                else:
-                    streak += 1
-            for c in gc.get_referents(*olds):
-                tb = _raw_traceback(c)
-                if tb is not None and site in tb and id(c) not in seen:
-                    seen.add(id(c))
-                    found.append(_Sample(c, c, ()))
-                    if len(found) >= per_group:
-                        return found
-            olds.clear()
-        return found
-    finally:
-        old.clear()
-
-
 def find_holders(
     sites: Sequence[FrameKey],
     types_wanted: Sequence[str],
     budget_s: float,
     per_group: int = 3,
     redact: bool = True,
+    growing: Sequence[str] = (),
 ) -> RetentionResult:
-    """Sample leaked objects and find the shortest path from a root to each."""
+    """Sample leaked objects and find the shortest path from a root to each.
+
+    ``types_wanted`` are sampled; ``growing`` (every type whose count grows) only helps
+    recognise new objects."""
     start = time.perf_counter()
     deadline = start + budget_s
     try:
         picked, sampling_cut = sample_objects(
-            sites, types_wanted, per_group, start + budget_s * 0.3
+            sites, types_wanted, per_group, start + budget_s * 0.3, growing
         )
     finally:
-        _MANAGED.clear()  # it holds classes; the program's must not outlive the search
+        forget_types()
     roots = _Roots()
     search = _Search(roots, deadline)
     anchors = [p.anchor for p in picked]
     # The search's own holds on the samples are not paths.
     results = search.paths(anchors, ignore={id(picked), id(anchors), *map(id, picked)})
     held: List[HeldObject] = []
-    sample: Optional[_Sample] = None
+    sample: Optional[Sample] = None
     for sample, hit in zip(picked, results):
         obj = sample.obj
-        tb = _user_frames(_raw_traceback(obj))
+        tb = user_frames(traceback_of(obj))
         if hit is None:
             # Nothing Python can see holds it: C code does, or (with the gc disabled) it
             # is an unreachable cycle that nobody will ever collect.
@@ -753,7 +412,7 @@ def find_holders(
         held.append(
             HeldObject(
                 type=type_name(obj),
-                size=_sizeof(obj),
+                size=sizeof(obj),
                 repr=safe_repr(obj, redact=redact),
                 traceback=tb,
                 root=root,
@@ -770,10 +429,3 @@ def find_holders(
         seconds=time.perf_counter() - start,
         cut_short=search.cut_short or sampling_cut,
     )
-
-
-def _sizeof(obj: Any) -> int:
-    try:
-        return int(sys.getsizeof(obj))
-    except Exception:
-        return 0

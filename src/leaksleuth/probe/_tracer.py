@@ -9,7 +9,7 @@ import tracemalloc
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from leaksleuth.capture import Burst, FrameKey, SiteTable
-from leaksleuth.probe._retention import sized_census
+from leaksleuth.probe._heap import sized_census
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Allocations made by these modules are the snapshot machinery itself, not the program.
