@@ -33,7 +33,13 @@ def machine_section(results: dict[str, Any]) -> list[str]:
         f"({m['platform']}); numpy {v['numpy']}, matplotlib {v['matplotlib']}, "
         f"memray {v['memray']}. Run {m['date']}.",
         "",
-        f"Command: `{results['command']}` (every figure below comes from this one run).",
+        f"Command: `{results['command']}` "
+        + (
+            "(the parts named after --parts come from a second run on the same machine; "
+            "every table's figures still come from one run)."
+            if "--parts" in results["command"]
+            else "(every figure below comes from this one run)."
+        ),
         "",
     ]
 

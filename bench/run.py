@@ -90,11 +90,29 @@ def run_part(script: str, args: tuple[str, ...], quick: bool) -> dict[str, Any]:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Run the leaksleuth benchmark.")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (minutes)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=[key for key, _, _ in PARTS],
+        help="rerun only these parts, keeping the others from the last results.json "
+        "(the report then names the run of each part)",
+    )
     args = parser.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
-    results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
-    results["command"] = "python bench/run.py" + (" --quick" if args.quick else "")
+    results: dict[str, Any] = {}
+    saved = os.path.join(OUT, "results.json")
+    if args.parts and os.path.exists(saved):
+        with open(saved, encoding="utf-8") as f:
+            results = json.load(f)
+    results.update({"machine": machine(), "quick": args.quick})
+    command = "python bench/run.py" + (" --quick" if args.quick else "")
+    if args.parts:
+        rerun = ", ".join(args.parts)
+        command = f"{results.get('command', 'python bench/run.py')}, then {command} --parts {rerun}"
+    results["command"] = command
     for key, script, extra in PARTS:
+        if args.parts and key not in args.parts and key in results:
+            continue
         print(f"running {key} ...", file=sys.stderr, flush=True)
         results[key] = run_part(script, extra, args.quick)
     with open(os.path.join(OUT, "results.json"), "w", encoding="utf-8") as f:
@@ -103,7 +121,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     with open(os.path.join(OUT, "results.md"), "w", encoding="utf-8") as f:
         f.write(text)
     print(text)
-    failed = [key for key, _, _ in PARTS if "error" in results[key]]
+    failed = [key for key, _, _ in PARTS if "error" in results.get(key, {})]
     return 1 if failed else 0
 
 
