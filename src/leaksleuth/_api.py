@@ -44,6 +44,9 @@ class CheckOptions:
     what keeps the leaked objects alive, at the end of the burst, for the top
     ``retention_suspects`` sites and growing types, within ``retention_seconds``.
     ``redact``: mask what looks like a secret in the object descriptions of the report.
+    ``malloc_trim``: when RSS grew or stays high while the bytes in use did not (the
+    allocator keeping freed memory), call glibc's ``malloc_trim(0)`` once at the end and
+    report how much RSS came back.
     """
 
     min_iterations: int = 20
@@ -59,6 +62,7 @@ class CheckOptions:
     retention_seconds: float = 2.0
     retention_suspects: int = 3
     redact: bool = True
+    malloc_trim: bool = True
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -104,6 +108,19 @@ class _Session:
         cap = self.probe.capture(self.target, stop_reason, self.warmup)
         cap.meta["gc_disabled"] = not (self.gc_enabled_at_start and gc.isenabled())
         return cap
+
+    def final_report(self, capture: Capture) -> Report:
+        """The analysis; when RSS stays high over a quiet heap, one ``malloc_trim(0)``
+        shows how much of it the allocator was only keeping."""
+        opts = self.options
+        report = build_report(capture, opts.analysis)
+        kept = report.verdict.kind == "allocator"
+        if opts.malloc_trim and kept and "malloc_trim" not in capture.meta:
+            trimmed = self.probe.malloc_trim()
+            if trimmed is not None:
+                capture.meta["malloc_trim"] = trimmed
+                report = build_report(capture, opts.analysis)
+        return report
 
     def due(self) -> bool:
         if self.probe.iterations < self.next_checkpoint or self.probe.bursting:
@@ -245,8 +262,7 @@ def check(
             if session.wants_burst(verdict):
                 _burst(session, call, verdict)
         session.settle()
-        capture = session.capture(_stop_reason(session, max_iterations))
-        return build_report(capture, opts.analysis)
+        return session.final_report(session.capture(_stop_reason(session, max_iterations)))
     finally:
         session.probe.close()
 
@@ -293,7 +309,7 @@ class Watch:
         session = self._session
         if self._frozen is None:
             session.settle()
-        report = build_report(self._frozen or session.capture(), session.options.analysis)
+        report = session.final_report(self._frozen or session.capture())
         if self._frozen is not None:
             self._final = report
         return report

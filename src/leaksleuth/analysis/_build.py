@@ -10,9 +10,16 @@ from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
 from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._combine import combine_verdict
 from leaksleuth.analysis._holders import attach_holders
+from leaksleuth.analysis._memory import (
+    ALLOCATOR_ADVICE,
+    RESOURCE_SIGNALS,
+    memory_parts,
+    with_kind,
+)
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
+from leaksleuth.analysis._wording import amount
 from leaksleuth.capture import Capture
 from leaksleuth.report import Report, SignalTrend, Suspect, TargetFailure, Verdict
 
@@ -34,15 +41,25 @@ class AnalysisConfig:
     user_files: Tuple[str, ...] = ()
 
 
-def signal_trends(capture: Capture, config: AnalysisConfig) -> List[SignalTrend]:
-    """Classify each verdict signal over the ordinary (untraced) iterations."""
+def signal_trends(
+    capture: Capture,
+    config: AnalysisConfig,
+    signals: Sequence[Tuple[str, str]] = VERDICT_SIGNALS + RESOURCE_SIGNALS,
+) -> List[SignalTrend]:
+    """Classify each verdict signal over the ordinary (untraced) iterations.
+
+    Resources are judged like memory, each at the same level as a memory signal.
+    """
     rows = [i for i, p in enumerate(capture.phase) if p == 0]
     x = [capture.iteration[i] for i in rows]
     seg = [capture.segment[i] for i in rows]
     floor = capture.warmup_hint or 0
     trends = []
-    for name, unit in VERDICT_SIGNALS:
-        y = [capture.signals[name][i] for i in rows]
+    for name, unit in signals:
+        column = capture.signals.get(name)
+        if column is None or len(column) != len(capture.iteration):
+            continue  # not recorded by whatever made this capture
+        y = [column[i] for i in rows]
         if sum(1 for v in y if not math.isnan(v)) < 3:
             continue
         trends.append(analyse_signal(name, unit, x, y, seg, config.verdict, warmup_floor=floor))
@@ -170,6 +187,15 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
             "objects: some holders may be missing (CheckOptions.retention_seconds, "
             "--retention-seconds)"
         )
+    if verdict.kind == "allocator":
+        notes.append(ALLOCATOR_ADVICE)
+    trim = capture.meta.get("malloc_trim")
+    if isinstance(trim, dict) and trim.get("released") is not None:
+        released = float(trim["released"])
+        notes.append(
+            f"malloc_trim(0) at the end gave back {amount(max(released, 0.0), 'bytes')} of RSS"
+            + (": memory the allocator was keeping, not the program's" if released > 0 else "")
+        )
     if capture.meta.get("gc_disabled"):
         notes.append("the program disabled the gc: uncollected cycles count as live memory")
     return tuple(notes)
@@ -193,10 +219,11 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     """
     trends = signal_trends(capture, config)
     measured = sum(1 for p in capture.phase if p == 0)
-    verdict = combine_verdict(
-        trends, measured, traced_rate(capture, config.verdict.confidence), config.verdict
-    )
+    byte_rates = traced_rate(capture, config.verdict.confidence)
+    verdict = combine_verdict(trends, measured, byte_rates, config.verdict)
     verdict = discount_collectable(verdict, capture)
+    verdict = with_kind(verdict, trends, byte_rates)
+    extra = {t.signal: t for t in signal_trends(capture, config, (("malloc_free", "bytes"),))}
     suspects = suspects_for(verdict, capture, config)
     types = growing_types(capture.bursts) if verdict.status in ("leak", "inconclusive") else ()
     suspects, loose = attach_holders(suspects, capture.retention, types)
@@ -212,5 +239,6 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         notes=notes_for(capture, verdict, suspects),
         growing_types=types,
         holders=loose,
+        memory=memory_parts(trends, byte_rates, extra),
         meta=dict(capture.meta, iterations_run=capture.iterations_run),
     )

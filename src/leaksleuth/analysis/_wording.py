@@ -12,6 +12,10 @@ LABELS = {
     "malloc": "the C heap",
     "gc_objects": "the gc object count",
     "traced": "traced memory",
+    "malloc_free": "the allocator's free memory",
+    "fds": "the open file descriptor count",
+    "threads": "the thread count",
+    "tasks": "the asyncio task count",
 }
 
 

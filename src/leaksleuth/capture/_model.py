@@ -15,7 +15,14 @@ from leaksleuth._errors import CaptureError
 #   wall: seconds the iteration took          rss: resident set size, bytes
 #   py_blocks: pymalloc blocks in use          malloc: bytes in use in the C heap (mallinfo2)
 #   traced: tracemalloc bytes (NaN when off)   gc_objects: gc-tracked objects (NaN when not sampled)
-SIGNALS: Tuple[str, ...] = ("wall", "rss", "py_blocks", "malloc", "traced", "gc_objects")
+#   malloc_free: bytes the C allocator holds free (mallinfo2 fordblks): retained, not in use
+#   fds: open file descriptors (sampled)       threads: live Python threads
+#   tasks: live asyncio tasks (NaN until the program imports asyncio)
+# Signals the probe cannot read on a platform are NaN.
+SIGNALS: Tuple[str, ...] = (
+    "wall", "rss", "py_blocks", "malloc", "traced", "gc_objects",
+    "malloc_free", "fds", "threads", "tasks",
+)  # fmt: skip
 
 # One traceback frame: (filename, line number). Tracebacks are innermost first.
 FrameKey = Tuple[str, int]
@@ -127,7 +134,7 @@ class Capture:
             return cls(
                 target=str(data["target"]),
                 iteration=[int(i) for i in data["iteration"]],
-                signals={k: [_none_to_nan(v) for v in vs] for k, vs in data["signals"].items()},
+                signals=_signals_from(data["signals"], len(data["iteration"])),
                 phase=[int(p) for p in data["phase"]],
                 segment=[int(s) for s in data["segment"]],
                 baseline={k: float(v) for k, v in data["baseline"].items()},
@@ -173,6 +180,14 @@ class Capture:
 
 def _nan_to_none(v: float) -> Optional[float]:
     return None if math.isnan(v) else v
+
+
+def _signals_from(raw: Dict[str, Any], rows: int) -> Dict[str, List[float]]:
+    """The signal columns of a saved capture; one saved before a signal existed reads NaN."""
+    signals = {str(k): [_none_to_nan(v) for v in vs] for k, vs in raw.items()}
+    for name in SIGNALS:
+        signals.setdefault(name, [math.nan] * rows)
+    return signals
 
 
 def _none_to_nan(v: Optional[float]) -> float:

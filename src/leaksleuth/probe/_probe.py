@@ -18,7 +18,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
 from leaksleuth.probe._buffer import LevelLog, SampleBuffer
-from leaksleuth.probe._signals import GcObjectCounter, MallocReader, RssReader
+from leaksleuth.probe._signals import (
+    GcObjectCounter,
+    MallocReader,
+    ResourceReader,
+    RssReader,
+    malloc_trim,
+)
 from leaksleuth.probe._tracer import BurstRecorder
 
 _MAX_PROBE_ERRORS = 20
@@ -66,6 +72,7 @@ class Probe:
         self._rss = RssReader()
         self._malloc = MallocReader()
         self._gc_objects = GcObjectCounter(config.gc_budget)
+        self._resources = ResourceReader(config.gc_budget)
         self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot, config.census)
         # Called with the burst so far just before tracing stops; returns plain data.
         self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None
@@ -121,6 +128,10 @@ class Probe:
             malloc - off[2],
             self._burst.traced() if phase else math.nan,
             self._gc_objects(self._elapsed),
+            self._malloc.free,
+            self._resources.fds(self._elapsed),
+            self._resources.threads(),
+            self._resources.tasks(),
         )
         self._buffer.append(iteration, values, phase, self._segment)
 
@@ -276,6 +287,19 @@ class Probe:
     def close(self) -> None:
         self.end_burst()
         self._rss.close()
+
+    def malloc_trim(self) -> Optional[Dict[str, float]]:
+        """Call glibc's ``malloc_trim(0)`` once and say how much RSS came back (None where
+        there is no glibc, or on failure). Never raises."""
+        try:
+            before = self._rss()
+            if not malloc_trim():
+                return None
+            after = self._rss()
+            return {"rss_before": before, "rss_after": after, "released": before - after}
+        except Exception as exc:
+            self.note_error("malloc_trim", exc)
+            return None
 
     def _read_baseline(self) -> Dict[str, float]:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Optional
 
@@ -16,7 +17,14 @@ from leaksleuth.report import Report
 CHART_SIGNALS: tuple[tuple[str, str, str], ...] = (
     ("rss", "RSS", "bytes"),
     ("py_blocks", "Python blocks", "blocks"),
+    ("malloc", "C heap", "bytes"),
+    ("malloc_free", "alloc. free", "bytes"),
+    ("fds", "open fds", "descriptors"),
+    ("threads", "threads", "threads"),
+    ("tasks", "asyncio tasks", "tasks"),
 )
+# Drawn whenever read; the others only when they changed during the run.
+_ALWAYS = ("rss", "py_blocks")
 _INDENT = "  "
 _LABEL_WIDTH = max(len(label) for _, label, _ in CHART_SIGNALS) + 2
 
@@ -58,16 +66,24 @@ def _heading(iterations: Sequence[int], columns: int) -> Text:
     return heading
 
 
+def _worth_drawing(name: str, values: list[float]) -> bool:
+    return name in _ALWAYS or len({v for v in values if math.isfinite(v)}) > 1
+
+
 def memory_chart(report: Report, *, width: int) -> Optional[Group]:
     """Sparklines of RSS and Python blocks with the warm-up marked, or None without data.
 
     Iterations measured with tracemalloc on (``phase == 1``) are left out: tracemalloc's
     own memory would show up as a bump that is not the target's.
     """
-    present = [(name, label, unit) for name, label, unit in CHART_SIGNALS if name in report.series]
+    skip = [p == 1 for p in report.phase]
+    present = [
+        (name, label, unit)
+        for name, label, unit in CHART_SIGNALS
+        if name in report.series and _worth_drawing(name, usable(report.series[name], skip))
+    ]
     if not present or not report.iterations:
         return None
-    skip = [p == 1 for p in report.phase]
     spans = [_span(usable(report.series[name], skip), unit) for name, _, unit in present]
     # The blocks get what the label in front and the "from → to" span behind leave over.
     room = width - len(_INDENT) - _LABEL_WIDTH - 2 - max(len(span) for span in spans)

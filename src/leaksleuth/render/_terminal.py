@@ -77,6 +77,15 @@ SIGNAL_LABELS: dict[str, str] = {
     "malloc": "C heap",
     "traced": "traced heap",
     "gc_objects": "gc objects",
+    "fds": "open fds",
+    "threads": "threads",
+    "tasks": "asyncio tasks",
+}
+KIND_WORDS: dict[str, str] = {
+    "python": "the Python heap (objects the program keeps)",
+    "native": "native memory: the C heap grows beyond what Python allocated",
+    "allocator": "allocator retention: RSS stays up while the bytes in use do not",
+    "resource": "resources: descriptors, threads or tasks never closed, joined or awaited",
 }
 
 
@@ -118,6 +127,8 @@ def verdict_section(report: Report) -> Text:
     text.append(HEADLINES.get(verdict.status, verdict.status.upper()), f"ls.{verdict.status}")
     text.append(f"  {_growth(verdict)}\n")
     text.append(f"{MEANINGS.get(verdict.status, verdict.status)}: {verdict.reason}\n")
+    if verdict.kind:
+        text.append(f"which memory: {KIND_WORDS.get(verdict.kind, verdict.kind)}\n")
     text.append(_progress_facts(report), style="ls.dim")
     if verdict.status == "inconclusive":
         text.append(f"\n{_more_iterations(verdict)}")
@@ -174,6 +185,27 @@ def signals_table(report: Report) -> Optional[Group]:
             f"{s.points:,}",
         )
     return Group(Text("Signals after warm-up", style="ls.heading"), table)
+
+
+def memory_section(report: Report) -> Optional[Group]:
+    """Which memory grows: each kind's growth per iteration and its share of RSS growth."""
+    parts = [p for p in report.memory if p.name not in ("rss", "py_blocks")]
+    if not parts or not any(p.status in ("leak", "plateau", "inconclusive") for p in parts):
+        return None
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="ls.dim")
+    table.add_column("memory")
+    table.add_column("status")
+    table.add_column("per iteration", justify="right")
+    table.add_column("share of RSS growth", justify="right")
+    for p in report.memory:
+        share = "" if p.share_of_rss is None else f"{p.share_of_rss:.0%}"
+        table.add_row(
+            p.label,
+            Text(p.status, style=f"ls.{p.status}") if p.status else Text("-", style="ls.dim"),
+            format_quantity(p.per_iteration, p.unit, signed=True),
+            share,
+        )
+    return Group(Text("Which memory grows", style="ls.heading"), table)
 
 
 def growth_section(report: Report, limit: int = 8) -> Optional[Group]:
@@ -276,6 +308,7 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
         verdict_section(report),
         failure_section(report),
         memory_chart(report, width=width),
+        memory_section(report),
         signals_table(report),
         suspects_section(report, limit=max_suspects, cwd=os.getcwd()),
         growth_section(report),

@@ -37,6 +37,7 @@ def format_bytes(n: float, *, signed: bool = False) -> str:
     """
     if not math.isfinite(n):
         return NOT_AVAILABLE
+    n = 0.0 if abs(n) < 0.0005 else n  # no "-0" for a rounding residue
     unit, size = byte_unit(n)
     decimals = _decimals(n / size, whole_units=unit == "B")
     text = f"{n / size:.{decimals}f} {unit}"
@@ -47,6 +48,7 @@ def format_count(n: float, *, signed: bool = False) -> str:
     """A count with thousands separators: ``format_count(12345) == "12,345"``."""
     if not math.isfinite(n):
         return NOT_AVAILABLE
+    n = 0.0 if abs(n) < 0.0005 else n  # no "-0" for a rounding residue
     text = f"{n:,.{_decimals(n, whole_units=True)}f}"
     return f"+{text}" if signed and n >= 0 else text
 

@@ -1,9 +1,11 @@
 """The one Report model that every renderer reads, and the function that builds it."""
 
 from leaksleuth.report._model import (
+    KINDS,
     STATUSES,
     Frame,
     Holder,
+    MemoryPart,
     Report,
     SignalTrend,
     Suspect,
@@ -13,9 +15,11 @@ from leaksleuth.report._model import (
 )
 
 __all__ = [
+    "KINDS",
     "STATUSES",
     "Frame",
     "Holder",
+    "MemoryPart",
     "Report",
     "SignalTrend",
     "Suspect",

@@ -46,6 +46,28 @@ class Verdict:
     more_iterations_needed: Optional[int]
     reason: str
     signals: Tuple[SignalTrend, ...] = ()
+    # Which memory grows: python | native | allocator | resource, "" when nothing does.
+    # See KINDS. Several can hold at once; this names the one that explains most.
+    kind: str = ""
+
+
+# python: the Python heap (objects the program keeps).  native: the C heap outside what
+# Python allocated (an extension, a library).  allocator: RSS the allocator keeps while
+# the bytes in use do not grow (fragmentation, freed pages kept).  resource: file
+# descriptors, threads or asyncio tasks.
+KINDS: Tuple[str, ...] = ("python", "native", "allocator", "resource")
+
+
+@dataclass(frozen=True)
+class MemoryPart:
+    """One line of "which memory grows": a signal's growth and its share of RSS growth."""
+
+    name: str  # python | native | c_heap | allocator_free | rss | fds | threads | tasks
+    label: str  # for people: "Python heap (traced)", "open file descriptors", ...
+    status: str  # leak | plateau | flat | inconclusive, or "" when derived
+    per_iteration: float  # in ``unit`` per iteration after warm-up (NaN if unknown)
+    unit: str  # "bytes", "blocks", "descriptors", "threads" or "tasks"
+    share_of_rss: Optional[float] = None  # per_iteration / RSS growth, for byte parts
 
 
 @dataclass(frozen=True)
@@ -133,6 +155,7 @@ class Report:
     meta: Dict[str, Any] = field(default_factory=dict)
     growing_types: Tuple[TypeGrowth, ...] = ()
     holders: Tuple[Holder, ...] = ()  # holders of growing types that no suspect allocated
+    memory: Tuple[MemoryPart, ...] = ()  # which memory grows, signal by signal
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
