@@ -18,6 +18,7 @@ from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.capture import Burst, Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
+from leaksleuth.probe._native import NativeUnavailable, native_stacks
 from leaksleuth.probe._retention import as_plain, find_holders
 from leaksleuth.report import Report, Verdict
 
@@ -46,7 +47,10 @@ class CheckOptions:
     ``redact``: mask what looks like a secret in the object descriptions of the report.
     ``malloc_trim``: when RSS grew or stays high while the bytes in use did not (the
     allocator keeping freed memory), call glibc's ``malloc_trim(0)`` once at the end and
-    report how much RSS came back.
+    report how much RSS came back. ``native``: trace ``native_window`` and then twice as
+    many more iterations with memray's native stacks (``check()`` only; needs memray,
+    ``pip install 'leaksleuth[native]'``): True always, None (the default) when the growth
+    is native, False never.
     """
 
     min_iterations: int = 20
@@ -63,6 +67,8 @@ class CheckOptions:
     retention_suspects: int = 3
     redact: bool = True
     malloc_trim: bool = True
+    native: Optional[bool] = None
+    native_window: int = 10
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -98,6 +104,7 @@ class _Session:
         # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
         self._judge = self._interim_verdict
         self.probe.on_burst_end = self._holders
+        self.native: Optional[Dict[str, Any]] = None
 
     def settle(self) -> None:
         """A full gc pass, recorded; never for a program that disabled the gc."""
@@ -106,8 +113,31 @@ class _Session:
 
     def capture(self, stop_reason: str = "") -> Capture:
         cap = self.probe.capture(self.target, stop_reason, self.warmup)
+        cap.native = self.native
         cap.meta["gc_disabled"] = not (self.gc_enabled_at_start and gc.isenabled())
         return cap
+
+    def trace_native(self, call: Callable[[], object]) -> None:
+        """The memray window, when asked for or when the growth so far is native."""
+        opts = self.options
+        if opts.native is False:
+            return
+        if opts.native is None:
+            if self.last is None or self.last.status != "leak":
+                return
+            if build_report(self.capture(), opts.analysis).verdict.kind != "native":
+                return
+        found: Dict[str, Any]
+        try:
+            found = native_stacks(call, n=opts.native_window)
+        except NativeUnavailable as exc:
+            found = {"unavailable": str(exc)}
+        except Exception as exc:  # the target raised inside the window
+            self.probe.note_error("native", exc)
+            return
+        finally:
+            self.probe.new_segment()  # memray's own memory shifts the levels
+        self.native = found
 
     def final_report(self, capture: Capture) -> Report:
         """The analysis; when RSS stays high over a quiet heap, one ``malloc_trim(0)``
@@ -261,6 +291,7 @@ def check(
             verdict = session.interim()
             if session.wants_burst(verdict):
                 _burst(session, call, verdict)
+            session.trace_native(call)
         session.settle()
         return session.final_report(session.capture(_stop_reason(session, max_iterations)))
     finally:

@@ -21,7 +21,14 @@ from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._wording import amount
 from leaksleuth.capture import Capture
-from leaksleuth.report import Report, SignalTrend, Suspect, TargetFailure, Verdict
+from leaksleuth.report import (
+    NativeStack,
+    Report,
+    SignalTrend,
+    Suspect,
+    TargetFailure,
+    Verdict,
+)
 
 # Signals the verdict is judged on, with their units. "traced" only supplies byte rates.
 VERDICT_SIGNALS: Tuple[Tuple[str, str], ...] = (
@@ -189,6 +196,20 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
         )
     if verdict.kind == "allocator":
         notes.append(ALLOCATOR_ADVICE)
+    native = capture.native or {}
+    if native.get("unavailable"):
+        notes.append(str(native["unavailable"]))
+    elif native.get("stacks") == [] and verdict.kind == "native":
+        notes.append(
+            f"memray traced {native.get('iterations', 0)} more iterations and found no native "
+            "stack whose surviving bytes grow with them: the growth may be slower than the "
+            "window, or made by memory memray cannot see (a custom allocator)"
+        )
+    elif verdict.kind == "native" and not native:
+        notes.append(
+            "the growth is native: run with --native (CheckOptions(native=True)) and "
+            "memray installed to trace which native stack allocates it"
+        )
     trim = capture.meta.get("malloc_trim")
     if isinstance(trim, dict) and trim.get("released") is not None:
         released = float(trim["released"])
@@ -199,6 +220,21 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
     if capture.meta.get("gc_disabled"):
         notes.append("the program disabled the gc: uncollected cycles count as live memory")
     return tuple(notes)
+
+
+def native_stacks(capture: Capture) -> Tuple[NativeStack, ...]:
+    """The memray window's growing stacks, as report data."""
+    stacks = (capture.native or {}).get("stacks") or []
+    return tuple(
+        NativeStack(
+            bytes_per_iteration=float(s["bytes_per_iteration"]),
+            allocations_per_iteration=float(s["allocations_per_iteration"]),
+            python=tuple(str(f) for f in s["python"]),
+            python_function=str(s["python_function"]),
+            native=tuple(str(f) for f in s["native"]),
+        )
+        for s in stacks
+    )
 
 
 def target_failure(capture: Capture) -> TargetFailure | None:
@@ -240,5 +276,6 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         growing_types=types,
         holders=loose,
         memory=memory_parts(trends, byte_rates, extra),
+        native=native_stacks(capture),
         meta=dict(capture.meta, iterations_run=capture.iterations_run),
     )

@@ -87,6 +87,7 @@ class Capture:
     stop_reason: str = ""
     settled: List[Tuple[float, ...]] = field(default_factory=list)
     retention: Optional[Dict[str, Any]] = None  # the holder search, as plain data
+    native: Optional[Dict[str, Any]] = None  # the memray window, as plain data
     meta: Dict[str, Any] = field(default_factory=dict)
 
     def settled_levels(self, name: str) -> List[Tuple[int, float]]:
@@ -119,6 +120,7 @@ class Capture:
             "stop_reason": self.stop_reason,
             "settled": [list(row) for row in self.settled],
             "retention": self.retention,
+            "native": self.native,
             "meta": self.meta,
         }
 
@@ -153,6 +155,7 @@ class Capture:
                 stop_reason=str(data["stop_reason"]),
                 settled=[tuple(float(v) for v in row) for row in data.get("settled", [])],
                 retention=data.get("retention"),
+                native=data.get("native"),
                 meta=dict(data["meta"]),
             )
         except (KeyError, TypeError, ValueError) as exc:

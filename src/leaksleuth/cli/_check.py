@@ -131,6 +131,23 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the report as JSON on stdout, and nothing else there",
     )
+    native = parser.add_mutually_exclusive_group()
+    native.add_argument(
+        "--native",
+        action="store_const",
+        const=True,
+        default=None,
+        help="trace a window of iterations with memray's native stacks to find which native "
+        "code allocates the growth (default: only when the growth is native; needs "
+        "pip install 'leaksleuth[native]')",
+    )
+    native.add_argument(
+        "--no-native",
+        dest="native",
+        action="store_const",
+        const=False,
+        help="never trace native stacks",
+    )
     parser.add_argument(
         "--no-redact",
         action="store_true",
@@ -184,6 +201,7 @@ def measure(args: argparse.Namespace) -> Report:
                     retention=args.retention_seconds > 0,
                     retention_seconds=args.retention_seconds,
                     redact=not args.no_redact,
+                    native=args.native,
                 ),
             )
 

@@ -243,6 +243,12 @@ class Probe:
             self.note_error("end_burst", exc)
         self._segment += 1
 
+    def new_segment(self) -> None:
+        """Work outside the measured iterations shifted the levels: judge what follows as
+        a new segment (level shifts between segments are taken out)."""
+        self._segment += 1
+        self._last = self._clock()
+
     # -- errors -----------------------------------------------------------------------
     def record_target_error(self, exc: BaseException) -> None:
         """The watched code raised at the current iteration."""

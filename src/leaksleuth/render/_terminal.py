@@ -20,6 +20,7 @@ from rich.text import Text
 from rich.theme import Theme
 
 from leaksleuth.render._chart import memory_chart
+from leaksleuth.render._paths import short_path
 from leaksleuth.render._suspects import holder_lines, suspects_section
 from leaksleuth.render._units import (
     format_byte_range,
@@ -208,6 +209,25 @@ def memory_section(report: Report) -> Optional[Group]:
     return Group(Text("Which memory grows", style="ls.heading"), table)
 
 
+def native_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
+    """The native stacks whose surviving bytes grew with the iterations (memray window)."""
+    if not report.native:
+        return None
+    parts: list[RenderableType] = [Text("Native allocations that grow", style="ls.heading")]
+    for n, stack in enumerate(report.native[:limit], start=1):
+        rate = format_quantity(stack.bytes_per_iteration, "bytes", signed=True)
+        head = Text(f" #{n}  {rate}/iteration", style="ls.site")
+        head.append(f"  {stack.allocations_per_iteration:.2g} allocations/iteration", "ls.dim")
+        parts.append(head)
+        if stack.python:
+            file, _, line = stack.python[0].rpartition(":")
+            where = f"{short_path(file, cwd)}:{line}"
+            parts.append(Text(f"     called from Python: {stack.python_function} at {where}"))
+        for frame in stack.native:
+            parts.append(Text(f"     {frame}", style="ls.dim"))
+    return Group(*parts)
+
+
 def growth_section(report: Report, limit: int = 8) -> Optional[Group]:
     """The types whose live count grew, and what holds those no suspect allocated."""
     types = report.growing_types[:limit]
@@ -311,6 +331,7 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
         memory_section(report),
         signals_table(report),
         suspects_section(report, limit=max_suspects, cwd=os.getcwd()),
+        native_section(report, cwd=os.getcwd()),
         growth_section(report),
         notes_section(report),
     ]

@@ -59,6 +59,17 @@ KINDS: Tuple[str, ...] = ("python", "native", "allocator", "resource")
 
 
 @dataclass(frozen=True)
+class NativeStack:
+    """A native allocation stack whose surviving bytes grow with the iterations (memray)."""
+
+    bytes_per_iteration: float
+    allocations_per_iteration: float
+    python: Tuple[str, ...]  # "file:line" of the Python frames, innermost first
+    python_function: str  # the innermost Python function, the one that called native code
+    native: Tuple[str, ...]  # "symbol (file:line)" of the top native frames, innermost first
+
+
+@dataclass(frozen=True)
 class MemoryPart:
     """One line of "which memory grows": a signal's growth and its share of RSS growth."""
 
@@ -156,6 +167,7 @@ class Report:
     growing_types: Tuple[TypeGrowth, ...] = ()
     holders: Tuple[Holder, ...] = ()  # holders of growing types that no suspect allocated
     memory: Tuple[MemoryPart, ...] = ()  # which memory grows, signal by signal
+    native: Tuple[NativeStack, ...] = ()  # native stacks that leak (memray window)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
