@@ -36,6 +36,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("probe_memory", "probe_memory.py", ()),
     ("latency", "latency.py", ()),
     ("retention", "retention.py", ()),
+    ("signals", "signals.py", ()),
 )
 
 

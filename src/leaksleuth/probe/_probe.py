@@ -72,7 +72,7 @@ class Probe:
         self._rss = RssReader()
         self._malloc = MallocReader()
         self._gc_objects = GcObjectCounter(config.gc_budget)
-        self._resources = ResourceReader(config.gc_budget)
+        self._resources = ResourceReader()
         self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot, config.census)
         # Called with the burst so far just before tracing stops; returns plain data.
         self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None

@@ -125,7 +125,7 @@ class ResourceReader:
     """Open file descriptors, live Python threads and live asyncio tasks.
 
     Listing the descriptors costs about 5 us (more with many open), so it is sampled
-    within a time budget like the gc object count, but at least every ``floor``-th
+    within a small time budget (0.1% of the loop), but at least every ``floor``-th
     call, so that a loop of very fast iterations still gets a series to judge. Threads
     are ``threading.active_count()`` (threads a C library starts on its own are not
     counted). Tasks are read only once the program has imported asyncio, from the
@@ -133,7 +133,7 @@ class ResourceReader:
     them); NaN before that, or where the registry is not found.
     """
 
-    def __init__(self, budget: float = 0.005, floor: int = 8) -> None:
+    def __init__(self, budget: float = 0.001, floor: int = 8) -> None:
         self._budget = budget
         self._floor = floor
         self._spent = 0.0
