@@ -37,6 +37,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("latency", "latency.py", ()),
     ("retention", "retention.py", ()),
     ("signals", "signals.py", ()),
+    ("native_window", "native_window.py", ()),
 )
 
 

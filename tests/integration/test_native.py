@@ -91,6 +91,7 @@ def test_a_native_leak_in_an_extension_is_traced_to_its_c_function(
     assert top.python[0] == f"{__file__}:{frame.__code__.co_firstlineno + 1}"
     assert 7000 < top.bytes_per_iteration < 9500
     assert 0.9 < top.allocations_per_iteration < 1.1
+    assert report.meta["native_window"]["iterations"] == 30
     # the realloc of the list that keeps the buffers happens once in a while: a one-off
     assert all("leakyext.c:16" not in f for s in report.native for f in s.native[:1])
 

@@ -90,3 +90,15 @@ def test_parts_share_out_rss_growth() -> None:
     assert parts["python"].status == "flat"
     assert parts["rss"].share_of_rss == 1.0
     assert "fds" not in parts  # not read: no row
+
+
+def test_gpu_tensors_that_grow_are_a_gpu_leak() -> None:
+    trends = [*QUIET, trend("gpu_allocated", "leak", 2**20), trend("rss", "flat", 0.0)]
+    assert memory_kind(verdict("leak"), trends, {}) == "gpu"
+
+
+def test_the_gpu_cache_filling_up_is_shown_but_judged_by_nobody() -> None:
+    cache = trend("gpu_reserved", "plateau", 0.0, warmup_growth=2**30)
+    parts = {p.name: p for p in memory_parts(QUIET, {}, {"gpu_reserved": cache})}
+    assert parts["gpu_reserved"].status == "plateau"
+    assert memory_kind(verdict("flat"), QUIET, {}) == ""

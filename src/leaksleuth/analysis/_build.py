@@ -12,6 +12,8 @@ from leaksleuth.analysis._combine import combine_verdict
 from leaksleuth.analysis._holders import attach_holders
 from leaksleuth.analysis._memory import (
     ALLOCATOR_ADVICE,
+    GPU_EXTRA,
+    GPU_SIGNALS,
     RESOURCE_SIGNALS,
     memory_parts,
     with_kind,
@@ -51,7 +53,7 @@ class AnalysisConfig:
 def signal_trends(
     capture: Capture,
     config: AnalysisConfig,
-    signals: Sequence[Tuple[str, str]] = VERDICT_SIGNALS + RESOURCE_SIGNALS,
+    signals: Sequence[Tuple[str, str]] = VERDICT_SIGNALS + GPU_SIGNALS + RESOURCE_SIGNALS,
 ) -> List[SignalTrend]:
     """Classify each verdict signal over the ordinary (untraced) iterations.
 
@@ -237,6 +239,15 @@ def native_stacks(capture: Capture) -> Tuple[NativeStack, ...]:
     )
 
 
+def _window_meta(capture: Capture) -> Dict[str, Dict[str, float]]:
+    """What the memray window cost, when one ran."""
+    native = capture.native or {}
+    if "seconds" not in native:
+        return {}
+    window = {"iterations": float(native["iterations"]), "seconds": float(native["seconds"])}
+    return {"native_window": window}
+
+
 def target_failure(capture: Capture) -> TargetFailure | None:
     err = capture.target_error
     if err is None:
@@ -259,7 +270,8 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     verdict = combine_verdict(trends, measured, byte_rates, config.verdict)
     verdict = discount_collectable(verdict, capture)
     verdict = with_kind(verdict, trends, byte_rates)
-    extra = {t.signal: t for t in signal_trends(capture, config, (("malloc_free", "bytes"),))}
+    informing = (("malloc_free", "bytes"), *GPU_EXTRA)
+    extra = {t.signal: t for t in signal_trends(capture, config, informing)}
     suspects = suspects_for(verdict, capture, config)
     types = growing_types(capture.bursts) if verdict.status in ("leak", "inconclusive") else ()
     suspects, loose = attach_holders(suspects, capture.retention, types)
@@ -277,5 +289,5 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         holders=loose,
         memory=memory_parts(trends, byte_rates, extra),
         native=native_stacks(capture),
-        meta=dict(capture.meta, iterations_run=capture.iterations_run),
+        meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )

@@ -14,6 +14,8 @@ side tells the kinds apart:
   keeps freed pages (fragmentation, per-thread arenas). Not the program's data, and
   ``malloc_trim(0)``, ``MALLOC_ARENA_MAX`` or jemalloc are the remedies.
 - **resource**: descriptors, threads or tasks that are never closed, joined or awaited.
+- **gpu**: bytes in live CUDA tensors grow (torch). What the caching allocator reserves
+  rises to a high-water mark and stays: that is its cache, shown but never a leak.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ RESOURCE_SIGNALS: Tuple[Tuple[str, str], ...] = (
     ("threads", "threads"),
     ("tasks", "tasks"),
 )
+# GPU memory in live tensors is judged like the other memory; what torch's caching
+# allocator reserves, and what NVML reports, only inform the table.
+GPU_SIGNALS: Tuple[Tuple[str, str], ...] = (("gpu_allocated", "bytes"),)
+GPU_EXTRA: Tuple[Tuple[str, str], ...] = (("gpu_reserved", "bytes"), ("gpu_process", "bytes"))
 RESOURCE_LABELS = {
     "fds": "open file descriptors",
     "threads": "live threads",
@@ -91,6 +97,8 @@ def memory_kind(
         return "allocator" if kept and _quiet(c_heap) and _quiet(blocks) else ""
     if any(_leaking(by.get(name)) for name, _ in RESOURCE_SIGNALS):
         return "resource"
+    if _leaking(by.get("gpu_allocated")):
+        return "gpu"  # what fills the device; the Python side holds only small handles
     rates: Dict[str, float] = {}
     native = native_rate(by, byte_rates)
     if c_heap is not None and native is not None and _leaking(c_heap):
@@ -195,6 +203,9 @@ def memory_parts(
         )
     free = extra.get("malloc_free")
     rows.append(_part("allocator_free", "allocator free (retained)", free, rss_rate))
+    rows.append(_part("gpu_allocated", "GPU tensors (allocated)", by.get("gpu_allocated"), None))
+    rows.append(_part("gpu_reserved", "GPU cache (reserved)", extra.get("gpu_reserved"), None))
+    rows.append(_part("gpu_process", "GPU, whole process (NVML)", extra.get("gpu_process"), None))
     for name, _ in RESOURCE_SIGNALS:
         rows.append(_part(name, RESOURCE_LABELS[name], by.get(name), None))
     return tuple(r for r in rows if r is not None)

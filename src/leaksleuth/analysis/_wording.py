@@ -16,6 +16,9 @@ LABELS = {
     "fds": "the open file descriptor count",
     "threads": "the thread count",
     "tasks": "the asyncio task count",
+    "gpu_allocated": "GPU tensor memory",
+    "gpu_reserved": "the GPU allocator's cache",
+    "gpu_process": "the process's GPU memory",
 }
 
 

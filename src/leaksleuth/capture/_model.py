@@ -18,10 +18,13 @@ from leaksleuth._errors import CaptureError
 #   malloc_free: bytes the C allocator holds free (mallinfo2 fordblks): retained, not in use
 #   fds: open file descriptors (sampled)       threads: live Python threads
 #   tasks: live asyncio tasks (NaN until the program imports asyncio)
+#   gpu_allocated / gpu_reserved: torch's CUDA allocator, bytes in tensors / held (NaN
+#   unless the program uses CUDA through torch)   gpu_process: NVML's bytes for the process
 # Signals the probe cannot read on a platform are NaN.
 SIGNALS: Tuple[str, ...] = (
     "wall", "rss", "py_blocks", "malloc", "traced", "gc_objects",
     "malloc_free", "fds", "threads", "tasks",
+    "gpu_allocated", "gpu_reserved", "gpu_process",
 )  # fmt: skip
 
 # One traceback frame: (filename, line number). Tracebacks are innermost first.

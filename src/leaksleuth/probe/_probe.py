@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from leaksleuth.capture import Burst, Capture, RecordedError
 from leaksleuth.probe._buffer import LevelLog, SampleBuffer
+from leaksleuth.probe._gpu import GpuReader
 from leaksleuth.probe._signals import (
     GcObjectCounter,
     MallocReader,
@@ -73,6 +74,7 @@ class Probe:
         self._malloc = MallocReader()
         self._gc_objects = GcObjectCounter(config.gc_budget)
         self._resources = ResourceReader()
+        self._gpu = GpuReader()
         self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot, config.census)
         # Called with the burst so far just before tracing stops; returns plain data.
         self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None
@@ -132,6 +134,8 @@ class Probe:
             self._resources.fds(self._elapsed),
             self._resources.threads(),
             self._resources.tasks(),
+            *self._gpu.torch_memory(),
+            self._gpu.process_memory(self._elapsed),
         )
         self._buffer.append(iteration, values, phase, self._segment)
 

@@ -87,6 +87,7 @@ KIND_WORDS: dict[str, str] = {
     "native": "native memory: the C heap grows beyond what Python allocated",
     "allocator": "allocator retention: RSS stays up while the bytes in use do not",
     "resource": "resources: descriptors, threads or tasks never closed, joined or awaited",
+    "gpu": "GPU memory: bytes in live CUDA tensors grow (not the allocator's cache)",
 }
 
 

@@ -46,7 +46,7 @@ class Verdict:
     more_iterations_needed: Optional[int]
     reason: str
     signals: Tuple[SignalTrend, ...] = ()
-    # Which memory grows: python | native | allocator | resource, "" when nothing does.
+    # Which memory grows: python | native | allocator | resource | gpu, "" when nothing does.
     # See KINDS. Several can hold at once; this names the one that explains most.
     kind: str = ""
 
@@ -54,8 +54,8 @@ class Verdict:
 # python: the Python heap (objects the program keeps).  native: the C heap outside what
 # Python allocated (an extension, a library).  allocator: RSS the allocator keeps while
 # the bytes in use do not grow (fragmentation, freed pages kept).  resource: file
-# descriptors, threads or asyncio tasks.
-KINDS: Tuple[str, ...] = ("python", "native", "allocator", "resource")
+# descriptors, threads or asyncio tasks.  gpu: bytes in live CUDA tensors (torch).
+KINDS: Tuple[str, ...] = ("python", "native", "allocator", "resource", "gpu")
 
 
 @dataclass(frozen=True)
