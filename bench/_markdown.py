@@ -258,7 +258,7 @@ def native_window_section(results: dict[str, Any]) -> list[str]:
         f"A C extension built with gcc keeps 8 KiB per call; each iteration also does a "
         f"little Python work ({bare_ms:.3f} ms per iteration bare). `check(native=True)`: "
         f"verdict {part['verdict']}, kind {part['kind']}, top native frame "
-        f"`{part['top_native_frame']}`. Its memray window ran {part['window_iterations']} "
+        f"`{part['top_native_frame']}`. Its memray window ran {int(part['window_iterations'])} "
         f"iterations in {window:.2f} s, reading the two captures back included "
         f"({per:.1f} ms per iteration). memray over the whole run of {part['iterations']} "
         f"iterations, native traces on: {part['memray_ratio']:.2f}x the bare loop. The "
