@@ -93,8 +93,7 @@ def memory_kind(
     by = {t.signal: t for t in trends}
     c_heap, blocks, rss = by.get("malloc"), by.get("py_blocks"), by.get("rss")
     if verdict.status != "leak":
-        kept = rss is not None and rss.status == "plateau" and rss.warmup_growth > 0
-        return "allocator" if kept and _quiet(c_heap) and _quiet(blocks) else ""
+        return "allocator" if _kept_by_allocator(rss, c_heap, blocks) else ""
     if any(_leaking(by.get(name)) for name, _ in RESOURCE_SIGNALS):
         return "resource"
     if _leaking(by.get("gpu_allocated")):
@@ -114,6 +113,25 @@ def memory_kind(
     if _leaking(rss) and _quiet(c_heap) and _quiet(blocks):
         return "allocator"
     return ""
+
+
+_BLOCK_BYTES = 64  # a typical pymalloc block, to put the block count's rise in bytes
+_KEPT_MIN = 2**20  # RSS kept high by less than this is not worth a remedy
+
+
+def _kept_by_allocator(
+    rss: Optional[SignalTrend], c_heap: Optional[SignalTrend], blocks: Optional[SignalTrend]
+) -> bool:
+    """RSS rose during warm-up and stayed, and at most half of that rise is data in use.
+
+    A warm-up that filled a cache or imported a module raises the heap as much as RSS:
+    that is the program's data, not memory the allocator merely keeps.
+    """
+    if rss is None or rss.status != "plateau" or not (_quiet(c_heap) and _quiet(blocks)):
+        return False
+    assert c_heap is not None and blocks is not None  # _quiet says so
+    in_use = max(c_heap.warmup_growth, 0.0) + max(blocks.warmup_growth, 0.0) * _BLOCK_BYTES
+    return rss.warmup_growth >= _KEPT_MIN and rss.warmup_growth > 2 * in_use
 
 
 def with_kind(
