@@ -84,11 +84,12 @@ def run_watch(work: Work, iterations: int, _tmp: str) -> dict[str, Any]:
             work()
             w.tick()
     loop = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     report = w.report()
     return {
         "loop_s": loop,
         "report_s": time.perf_counter() - t1,
+        "report_cpu_s": time.process_time() - c1,
         "verdict": report.verdict.status,
         "traced_iterations": sum(report.phase),
     }
@@ -144,6 +145,7 @@ def measure_loop(
     """
     names = list(MODES)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     extra: dict[str, dict[str, Any]] = {}
     for rep in range(reps):
         order = names[rep % len(names) :] + names[: rep % len(names)]
@@ -152,15 +154,22 @@ def measure_loop(
                 continue
             _KEPT.clear()
             gc.collect()
+            c0 = time.process_time()
             extra[name] = MODES[name](work, iterations, tmp)
+            # CPU time of the whole mode (its report() included for watch): steadier than
+            # wall time when other machines share the host.
+            cpu[name].append(time.process_time() - c0 - extra[name].get("report_cpu_s", 0.0))
             times[name].append(extra[name].pop("loop_s"))
     _KEPT.clear()
     bare = statistics.median(times["bare"])
+    bare_cpu = statistics.median(cpu["bare"])
     return {
         name: {
             "median_s": statistics.median(ts),
             "runs_s": ts,
             "ratio": statistics.median(ts) / bare,
+            "cpu_median_s": statistics.median(cpu[name]),
+            "cpu_ratio": statistics.median(cpu[name]) / bare_cpu,
             "per_iteration_overhead_us": (statistics.median(ts) - bare) / iterations * 1e6,
             **extra.get(name, {}),
         }
