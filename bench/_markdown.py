@@ -236,10 +236,12 @@ def signals_section(results: dict[str, Any]) -> list[str]:
     costs = part["us_per_call"]
     lines += [f"| {name} | {us:.2f} |" for name, us in costs.items()]
     added = costs["fds (as sampled per 1 ms tick)"] + costs["threads"] + costs["tasks"]
+    added += sum(us for name, us in costs.items() if name.startswith("gpu"))
     lines += [
         "",
         f"The signals issue 4 added (allocator free bytes come with the same mallinfo2 call; "
-        f"descriptors as sampled, threads, tasks) cost {added:.2f} µs per tick: "
+        f"descriptors as sampled, threads, tasks, the GPU readers) cost {added:.2f} µs per "
+        "tick: "
         f"{added / 10:.2f}% of a 1 ms iteration.",
         "",
         f"A whole `Probe.tick()` after a 1 ms busy iteration, 1000 iterations, median of 5 "

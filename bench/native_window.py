@@ -1,6 +1,6 @@
 """The memray window's cost, next to memray's own whole-run cost, on a real native leak.
 
-Builds a small C extension with gcc (a function that keeps a malloc'd buffer per call),
+Builds the tests' small C extension with gcc (it keeps a malloc'd buffer per call),
 then times, in one process: the bare loop; ``check(native=True)``, whose memray window
 (10 + 20 iterations with native stacks, and reading them back) is timed on its own; and
 the same loop under ``memray.Tracker(native_traces=True)`` from start to end.
@@ -14,12 +14,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from importlib import import_module
+from pathlib import Path
 from typing import Any, Callable
 
 import memray
@@ -27,44 +26,14 @@ import memray
 import leaksleuth
 from leaksleuth import CheckOptions
 
-SOURCE = r"""
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdlib.h>
-#include <string.h>
-static void **kept = NULL;
-static size_t n_kept = 0, cap_kept = 0;
-void *bench_retain(size_t size) {
-    void *p = malloc(size);
-    memset(p, 1, size);
-    if (n_kept == cap_kept) {
-        cap_kept = cap_kept ? cap_kept * 2 : 64;
-        kept = realloc(kept, cap_kept * sizeof(void *));
-    }
-    kept[n_kept++] = p;
-    return p;
-}
-static PyObject *work(PyObject *self, PyObject *args) {
-    Py_ssize_t size;
-    if (!PyArg_ParseTuple(args, "n", &size)) return NULL;
-    bench_retain((size_t)size);
-    Py_RETURN_NONE;
-}
-static PyMethodDef methods[] = {{"work", work, METH_VARARGS, ""}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "benchleak", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_benchleak(void) { return PyModule_Create(&module); }
-"""
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def build(folder: str) -> Any:
-    with open(os.path.join(folder, "benchleak.c"), "w", encoding="utf-8") as f:
-        f.write(SOURCE)
-    out = "benchleak" + str(sysconfig.get_config_var("EXT_SUFFIX"))
-    include = sysconfig.get_paths()["include"]
-    cmd = ["gcc", "-shared", "-fPIC", "-g", "-O1", f"-I{include}", "benchleak.c", "-o", out]
-    subprocess.run(cmd, cwd=folder, check=True)
-    sys.path.insert(0, folder)
-    return import_module("benchleak")
+    """The tests' leaking extension (``tests/integration/_leakyext.py``), built here."""
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    return import_module("tests.integration._leakyext").build(Path(folder))
 
 
 def loop_time(fn: Callable[[], object], n: int) -> float:
@@ -85,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         ext = build(folder)
 
         def step() -> None:
-            ext.work(8192)
+            ext.process(8192)
             sum(range(2000))  # some Python work around the native call
 
         bare = statistics.median(loop_time(step, n) for _ in range(rounds))

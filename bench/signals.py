@@ -19,6 +19,7 @@ import time
 from typing import Any, Callable
 
 from leaksleuth.probe import Probe
+from leaksleuth.probe._gpu import GpuReader
 from leaksleuth.probe._signals import MallocReader, ResourceReader, RssReader
 
 assert asyncio  # imported for its effect
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     calls = 2_000 if args.quick else 20_000
-    rss, malloc, resources = RssReader(), MallocReader(), ResourceReader()
+    rss, malloc, resources, gpu = RssReader(), MallocReader(), ResourceReader(), GpuReader()
     readers: dict[str, Callable[[], object]] = {
         "rss": rss,
         "py_blocks": sys.getallocatedblocks,
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         "fds (one listing)": lambda: resources.fds(float("inf")),
         "threads": resources.threads,
         "tasks": resources.tasks,
+        "gpu_allocated and gpu_reserved (no CUDA in use)": gpu.torch_memory,
+        "gpu_process (no CUDA in use)": lambda: gpu.process_memory(float("inf")),
     }
     costs = {name: per_call(fn, calls) * 1e6 for name, fn in readers.items()}
     sampled = ResourceReader()

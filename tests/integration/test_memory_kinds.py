@@ -40,6 +40,14 @@ def _malloc_never_freed() -> None:
     _NATIVE.append(address)
 
 
+def _resource_leak(report: Report, name: str) -> None:
+    """The verdict is a resource leak, and ``name`` grows by one per iteration."""
+    v = report.verdict
+    assert (v.status, v.kind) == ("leak", "resource"), v.reason
+    part = {p.name: p for p in report.memory}[name]
+    assert part.status == "leak" and 0.9 < part.per_iteration < 1.1
+
+
 def _site(report: Report) -> tuple[str, int]:
     top = report.suspects[0]
     return top.file, top.line
@@ -106,11 +114,8 @@ def test_threads_started_and_never_joined_are_a_resource_leak() -> None:
         report = leaksleuth.check(_start_a_thread, max_iterations=260)
     finally:
         _STOP.set()
-    v = report.verdict
-    assert (v.status, v.kind) == ("leak", "resource"), v.reason
-    threads = {p.name: p for p in report.memory}["threads"]
-    assert threads.status == "leak" and 0.9 < threads.per_iteration < 1.1
-    assert "live threads" in v.reason
+    _resource_leak(report, "threads")
+    assert "live threads" in report.verdict.reason
     first = _start_a_thread.__code__.co_firstlineno
     assert _site(report) in {(__file__, first + 1), (__file__, first + 2)}
 
@@ -129,10 +134,7 @@ def test_files_never_closed_are_a_resource_leak() -> None:
         for f in _FILES:
             f.close()
         _FILES.clear()
-    v = report.verdict
-    assert (v.status, v.kind) == ("leak", "resource"), v.reason
-    fds = {p.name: p for p in report.memory}["fds"]
-    assert fds.status == "leak" and 0.9 < fds.per_iteration < 1.1
+    _resource_leak(report, "fds")
     line = _open_a_file.__code__.co_firstlineno + 1
     assert _site(report) == (__file__, line)
 
@@ -169,11 +171,8 @@ def test_tasks_never_awaited_are_a_resource_leak() -> None:
         report = leaksleuth.check(server.request, max_iterations=300)
     finally:
         server.close()
-    v = report.verdict
-    assert (v.status, v.kind) == ("leak", "resource"), v.reason
-    tasks = {p.name: p for p in report.memory}["tasks"]
-    assert tasks.status == "leak" and 0.9 < tasks.per_iteration < 1.1
-    assert report.suspects, v.reason
+    _resource_leak(report, "tasks")
+    assert report.suspects, report.verdict.reason
 
 
 def test_a_python_leak_is_of_the_python_kind() -> None:

@@ -6,9 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import textwrap
-from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
@@ -16,63 +14,17 @@ import pytest
 
 import leaksleuth
 from leaksleuth import CheckOptions
+from tests.integration._leakyext import REALLOC_LINE, build
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("gcc") is None,
     reason="builds a C extension with gcc; memray's native stacks are Linux's and macOS's",
 )
 
-LEAKY_C = r"""
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdlib.h>
-#include <string.h>
-
-static void **kept = NULL;
-static size_t n_kept = 0, cap_kept = 0;
-
-/* Allocates a buffer and keeps it forever: the leak under test. */
-void *leakyext_retain_buffer(size_t size) {
-    void *p = malloc(size);
-    if (p == NULL) return NULL;
-    memset(p, 7, size);
-    if (n_kept == cap_kept) {
-        cap_kept = cap_kept ? cap_kept * 2 : 64;
-        kept = realloc(kept, cap_kept * sizeof(void *));
-    }
-    kept[n_kept++] = p;
-    return p;
-}
-
-static PyObject *process(PyObject *self, PyObject *args) {
-    Py_ssize_t size;
-    if (!PyArg_ParseTuple(args, "n", &size)) return NULL;
-    if (leakyext_retain_buffer((size_t)size) == NULL) return PyErr_NoMemory();
-    Py_RETURN_NONE;
-}
-
-static PyMethodDef methods[] = {
-    {"process", process, METH_VARARGS, "keep a buffer of the given size forever"},
-    {NULL, NULL, 0, NULL},
-};
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "leakyext", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_leakyext(void) { return PyModule_Create(&module); }
-"""
-
 
 @pytest.fixture(scope="module")
 def leakyext(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    folder = tmp_path_factory.mktemp("leakyext")
-    (folder / "leakyext.c").write_text(LEAKY_C)
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    include = sysconfig.get_paths()["include"]
-    cmd = ["gcc", "-shared", "-fPIC", "-g", "-O1", f"-I{include}", "leakyext.c"]
-    subprocess.run([*cmd, "-o", f"leakyext{suffix}"], cwd=folder, check=True)
-    sys.path.insert(0, str(folder))
-    try:
-        return import_module("leakyext")
-    finally:
-        sys.path.remove(str(folder))
+    return build(tmp_path_factory.mktemp("leakyext"))
 
 
 def test_a_native_leak_in_an_extension_is_traced_to_its_c_function(
@@ -93,7 +45,8 @@ def test_a_native_leak_in_an_extension_is_traced_to_its_c_function(
     assert 0.9 < top.allocations_per_iteration < 1.1
     assert report.meta["native_window"]["iterations"] == 30
     # the realloc of the list that keeps the buffers happens once in a while: a one-off
-    assert all("leakyext.c:16" not in f for s in report.native for f in s.native[:1])
+    realloc = f"leakyext.c:{REALLOC_LINE})"
+    assert all(not s.native[0].endswith(realloc) for s in report.native if s.native)
 
 
 def test_native_false_never_traces(leakyext: ModuleType) -> None:

@@ -20,60 +20,59 @@ import math
 import os
 import sys
 import time
-from typing import Any, Optional, Tuple
+from typing import Any, Tuple
+
+from leaksleuth.probe._signals import TimeBudget
+
+
+def _cuda_in_use() -> Any:
+    """torch.cuda, if the program imported torch and initialised CUDA; else None."""
+    cuda = getattr(sys.modules.get("torch"), "cuda", None)
+    return cuda if cuda is not None and cuda.is_initialized() else None
 
 
 class GpuReader:
     """Reads the GPU signals; NaN for each one that cannot be read now."""
 
     def __init__(self, budget: float = 0.002) -> None:
-        self._budget = budget
-        self._spent = 0.0
+        self._budget = TimeBudget(budget)
         self._nvml: Any = None  # the pynvml module once initialised, False if it failed
         self._handles: Tuple[Any, ...] = ()
 
     def torch_memory(self) -> Tuple[float, float]:
         """(allocated, reserved) bytes on the current CUDA device, or NaN."""
-        torch = sys.modules.get("torch")
-        cuda = getattr(torch, "cuda", None)
-        if cuda is None or not cuda.is_initialized():
+        cuda = _cuda_in_use()
+        if cuda is None:
             return math.nan, math.nan
         return float(cuda.memory_allocated()), float(cuda.memory_reserved())
 
     def process_memory(self, elapsed: float) -> float:
         """Bytes NVML reports for this process over all devices, or NaN."""
-        if self._nvml is False or self._spent > self._budget * elapsed:
+        if self._nvml is False or not self._budget.allows(elapsed):
             return math.nan
+        if self._nvml is None and "pynvml" not in sys.modules and _cuda_in_use() is None:
+            return math.nan  # no GPU in use (yet): nothing to time
         t0 = time.perf_counter()
         try:
             nvml = self._nvml or self._start_nvml()
-            if nvml is None:
-                return math.nan
             pid, used = os.getpid(), 0.0
             for handle in self._handles:
                 for proc in nvml.nvmlDeviceGetComputeRunningProcesses(handle):
                     if proc.pid == pid and proc.usedGpuMemory is not None:
                         used += float(proc.usedGpuMemory)
             return used
-        except Exception:  # a driver error: stop asking
+        except Exception:  # no pynvml, or a driver error: stop asking
             self._nvml = False
             return math.nan
         finally:
-            self._spent += time.perf_counter() - t0
+            self._budget.spend(time.perf_counter() - t0)
 
-    def _start_nvml(self) -> Optional[Any]:
-        """pynvml, if the program imported it or uses CUDA and it is installed."""
+    def _start_nvml(self) -> Any:
+        """pynvml, initialised: the program imported it, or it uses CUDA and pynvml is
+        installed. Raises when it cannot be had: the caller then stops asking."""
         nvml: Any = sys.modules.get("pynvml")
-        torch = sys.modules.get("torch")
-        cuda_in_use = getattr(getattr(torch, "cuda", None), "is_initialized", lambda: False)()
-        if nvml is None and not cuda_in_use:
-            return None  # ask again later: the program may start using the GPU
         if nvml is None:
-            try:
-                import pynvml as nvml  # type: ignore[import-not-found, no-redef]
-            except ImportError:
-                self._nvml = False
-                return None
+            import pynvml as nvml  # type: ignore[import-not-found, no-redef]
         nvml.nvmlInit()
         count = nvml.nvmlDeviceGetCount()
         self._handles = tuple(nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count))

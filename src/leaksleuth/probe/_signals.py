@@ -23,18 +23,47 @@ class _MallInfo2(ctypes.Structure):
     ]  # fmt: skip
 
 
-def _load_mallinfo2() -> Optional[Callable[[], Any]]:
-    """glibc >= 2.33 has mallinfo2(); elsewhere the malloc signal is NaN (documented)."""
+def _glibc(name: str) -> Any:
+    """A function of the C library on Linux, or None (another platform, an older glibc)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        func = libc.mallinfo2
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), name)
     except (OSError, AttributeError):
+        return None
+
+
+def _load_mallinfo2() -> Optional[Callable[[], Any]]:
+    """glibc >= 2.33 has mallinfo2(); elsewhere the malloc signal is NaN (documented)."""
+    func = _glibc("mallinfo2")
+    if func is None:
         return None
     func.restype = _MallInfo2
     func.argtypes = []
-    return func
+    return func  # type: ignore[no-any-return]
+
+
+class TimeBudget:
+    """Whether a costly reading may be taken now: while the readings' total cost stays
+    under ``fraction`` of the time the watched iterations took, and, with ``floor``, at
+    least every ``floor``-th time it is asked (so that very fast loops still get a
+    series). The caller times each reading it takes with ``spend``."""
+
+    def __init__(self, fraction: float, floor: int = 0) -> None:
+        self._fraction = fraction
+        self._floor = floor
+        self._spent = 0.0
+        self._skipped = 0
+
+    def allows(self, elapsed: float) -> bool:
+        if self._spent <= self._fraction * elapsed or 0 < self._floor <= self._skipped + 1:
+            self._skipped = 0
+            return True
+        self._skipped += 1
+        return False
+
+    def spend(self, seconds: float) -> None:
+        self._spent += seconds
 
 
 class RssReader:
@@ -102,11 +131,8 @@ class MallocReader:
 def malloc_trim() -> bool:
     """Ask glibc to give freed heap memory back to the system; False where there is no
     glibc ``malloc_trim``."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        func = ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
-    except (OSError, AttributeError):
+    func = _glibc("malloc_trim")
+    if func is None:
         return False
     func.restype = ctypes.c_int
     func.argtypes = [ctypes.c_size_t]
@@ -134,22 +160,15 @@ class ResourceReader:
     """
 
     def __init__(self, budget: float = 0.001, floor: int = 8) -> None:
-        self._budget = budget
-        self._floor = floor
-        self._spent = 0.0
-        self._skipped = 0
+        self._budget = TimeBudget(budget, floor)
         self._dir = _fd_dir()
 
     def fds(self, elapsed: float) -> float:
-        if self._dir is None:
+        if self._dir is None or not self._budget.allows(elapsed):
             return math.nan
-        if self._spent > self._budget * elapsed and self._skipped < self._floor - 1:
-            self._skipped += 1
-            return math.nan
-        self._skipped = 0
         t0 = time.perf_counter()
         n = len(os.listdir(self._dir)) - 1  # the listing's own descriptor
-        self._spent += time.perf_counter() - t0
+        self._budget.spend(time.perf_counter() - t0)
         return float(n)
 
     @staticmethod
@@ -178,13 +197,12 @@ class GcObjectCounter:
     """
 
     def __init__(self, budget: float = 0.005) -> None:
-        self._budget = budget
-        self._spent = 0.0
+        self._budget = TimeBudget(budget)
 
     def __call__(self, elapsed: float) -> float:
-        if self._spent > self._budget * elapsed:
+        if not self._budget.allows(elapsed):
             return math.nan
         t0 = time.perf_counter()
         n = len(gc.get_objects())
-        self._spent += time.perf_counter() - t0
+        self._budget.spend(time.perf_counter() - t0)
         return float(n)
