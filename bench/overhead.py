@@ -6,9 +6,10 @@ not leak, and one that leaks 1 KiB per iteration (so leaksleuth's tracemalloc bu
 
     python bench/overhead.py --out overhead.json [--quick]
 
-Each repetition runs every mode once (the very slow tracemalloc peer only in the first
-few), in a rotated order, so slow drifts of the machine hit every mode alike. Figures are
-medians over repetitions; ratios are against bare.
+Each round runs every tool once, each paired with a bare loop run right next to it, in a
+rotated order; a round's ratio is the tool's time over its own pair's bare time, so slow
+drifts of the machine cancel out. Figures are medians over rounds. The very slow
+tracemalloc peer runs a shorter loop in the first round only.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ def mixed_work(n: int) -> float:
     return total + sum(row["score"] for row in rows)
 
 
-def calibrate(target_s: float = 0.001) -> int:
-    """The work size whose call takes about ``target_s`` on this machine."""
-    n = 1000
-    for _ in range(4):
+def calibrate(target_s: float = 0.001, n: int = 1000, rounds: int = 4) -> int:
+    """The work size whose call takes about ``target_s`` on this machine (now: the speed
+    of a shared machine drifts, so each round of the bench calibrates again)."""
+    for _ in range(rounds):
         mixed_work(n)
         t0 = time.perf_counter()
         for _ in range(50):
@@ -77,21 +78,41 @@ def run_bare(work: Work, iterations: int, _tmp: str) -> dict[str, Any]:
 
 def run_watch(work: Work, iterations: int, _tmp: str) -> dict[str, Any]:
     """The loop under watch() (ticks, checkpoints, bursts, the gc passes at entry and exit);
-    the analysis that ``report()`` runs afterwards is timed on its own."""
-    t0 = time.perf_counter()
+    the analysis that ``report()`` runs afterwards is timed on its own.
+
+    ``tool_s`` is the time spent inside leaksleuth's calls (creating and entering the
+    watch, every tick, leaving it), timed from the loop: the tool's own cost without the
+    noise of the work around it, but also without any slowing of that work (caches).
+    Timing the ticks adds two clock readings per iteration, counted as the tool's.
+    """
+    clock = time.perf_counter
+    t0 = clock()
+    ticks = 0.0
     with leaksleuth.watch("overhead loop") as w:
+        entered = clock()
         for _ in range(iterations):
             work()
+            a = clock()
             w.tick()
-    loop = time.perf_counter() - t0
-    t1, c1 = time.perf_counter(), time.process_time()
+            ticks += clock() - a
+        a = clock()
+    end = clock()
+    loop = end - t0
+    parts = {"enter_s": entered - t0, "ticks_s": ticks, "exit_s": end - a}
+    tool = sum(parts.values())
+    t1, c1 = clock(), time.process_time()
     report = w.report()
     return {
         "loop_s": loop,
-        "report_s": time.perf_counter() - t1,
+        "tool_s": tool,
+        # the slowdown the tool's own time makes, were the work around it unchanged
+        "tool_share": tool / (loop - tool),
+        **parts,
+        "report_s": clock() - t1,
         "report_cpu_s": time.process_time() - c1,
         "verdict": report.verdict.status,
         "traced_iterations": sum(report.phase),
+        "rows_read": len(report.iterations),
     }
 
 
@@ -130,51 +151,99 @@ MODES: dict[str, Callable[[Work, int, str], dict[str, Any]]] = {
 }
 
 
-# tracemalloc at 25 frames makes this loop tens of times slower; a few runs show that.
+# tracemalloc at 25 frames makes this loop a hundred times slower: it runs a shorter loop
+# (``SLOW_ITERATIONS``) and its ratio is per iteration, against bare in the same round.
 SLOW_MODES = ("tracemalloc(25 frames)",)
+SLOW_ITERATIONS = 100
+
+
+def _timed(mode: str, work: Work, iterations: int, tmp: str) -> dict[str, Any]:
+    _KEPT.clear()
+    gc.collect()
+    c0 = time.process_time()
+    out = MODES[mode](work, iterations, tmp)
+    # CPU time of the whole mode (its report() excluded for watch): steadier than wall
+    # time when other machines share the host.
+    out["cpu_s"] = time.process_time() - c0 - out.get("report_cpu_s", 0.0)
+    return out
 
 
 def measure_loop(
-    work: Work, iterations: int, reps: int, slow_reps: int, tmp: str
+    leak: bool, n: int, iterations: int, reps: int, slow_reps: int, tmp: str
 ) -> dict[str, Any]:
-    """Seconds per loop of each mode, interleaved over ``reps`` rounds.
+    """Each mode's slowdown against bare, over ``reps`` rounds.
 
-    Each mode times its own loop, from switching the tool on to switching it off.
+    In every round each tool runs right after (or, in alternate rounds, right before) a
+    bare loop of its own, and the round's ratio is the tool's time over that bare time:
+    a pair run back to back shares the machine's state, so slow drifts and busy
+    neighbours cancel out of the ratio. The figures are medians over rounds. Each round
+    first sizes the work again so that a bare iteration takes about 1 ms just then.
 
-    A slow peer (``SLOW_MODES``) runs only in the first ``slow_reps`` rounds.
+    Each mode times its own loop, from switching the tool on to switching it off. A slow
+    peer (``SLOW_MODES``) runs ``SLOW_ITERATIONS`` iterations in the first ``slow_reps``
+    rounds only.
     """
-    names = list(MODES)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    cpu: dict[str, list[float]] = {name: [] for name in names}
+    tools = [name for name in MODES if name != "bare"]
+    ratios: dict[str, list[float]] = {name: [] for name in tools}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in tools}
+    times: dict[str, list[float]] = {name: [] for name in MODES}
     extra: dict[str, dict[str, Any]] = {}
+    shares: dict[str, list[float]] = {}
+    sizes: list[int] = []
     for rep in range(reps):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
+        n = calibrate(n=n, rounds=2)
+        sizes.append(n)
+        work = make_work(n, leak)
+        order = tools[rep % len(tools) :] + tools[: rep % len(tools)]
         for name in order:
-            if name in SLOW_MODES and rep >= slow_reps:
+            slow = name in SLOW_MODES
+            if slow and rep >= slow_reps:
                 continue
-            _KEPT.clear()
-            gc.collect()
-            c0 = time.process_time()
-            extra[name] = MODES[name](work, iterations, tmp)
-            # CPU time of the whole mode (its report() included for watch): steadier than
-            # wall time when other machines share the host.
-            cpu[name].append(time.process_time() - c0 - extra[name].get("report_cpu_s", 0.0))
-            times[name].append(extra[name].pop("loop_s"))
+            n = SLOW_ITERATIONS if slow else iterations
+            pair = ["bare", name] if rep % 2 == 0 else [name, "bare"]
+            got = {mode: _timed(mode, work, n, tmp) for mode in pair}
+            bare, tool = got["bare"], got[name]
+            ratios[name].append(tool["loop_s"] / bare["loop_s"])
+            if "tool_share" in tool:
+                shares.setdefault(name, []).append(tool.pop("tool_share"))
+            cpu_ratios[name].append(tool["cpu_s"] / bare["cpu_s"])
+            times[name].append(tool.pop("loop_s") * iterations / n)
+            if not slow:
+                times["bare"].append(bare["loop_s"])
+            tool.pop("cpu_s")
+            extra[name] = tool
     _KEPT.clear()
-    bare = statistics.median(times["bare"])
-    bare_cpu = statistics.median(cpu["bare"])
-    return {
-        name: {
-            "median_s": statistics.median(ts),
-            "runs_s": ts,
-            "ratio": statistics.median(ts) / bare,
-            "cpu_median_s": statistics.median(cpu[name]),
-            "cpu_ratio": statistics.median(cpu[name]) / bare_cpu,
-            "per_iteration_overhead_us": (statistics.median(ts) - bare) / iterations * 1e6,
+    bare_median = statistics.median(times["bare"])
+    result: dict[str, Any] = {
+        "bare": {
+            "median_s": bare_median,
+            "runs_s": times["bare"],
+            "ratio": 1.0,
+            "cpu_ratio": 1.0,
+            "work_sizes": sizes,
+        }
+    }
+    for name in tools:
+        rs = sorted(ratios[name])
+        median = statistics.median(rs)
+        result[name] = {
+            "median_s": statistics.median(times[name]),
+            "runs_s": times[name],
+            "ratio": median,
+            "ratios": ratios[name],
+            # the middle half of the rounds' ratios: how far one round can be trusted
+            "ratio_q1": rs[len(rs) // 4],
+            "ratio_q3": rs[(3 * len(rs)) // 4],
+            "cpu_ratio": statistics.median(cpu_ratios[name]),
+            "per_iteration_overhead_us": (median - 1.0) * bare_median / iterations * 1e6,
             **extra.get(name, {}),
         }
-        for name, ts in times.items()
-    }
+        if name in shares:
+            ss = sorted(shares[name])
+            result[name]["tool_share"] = statistics.median(ss)
+            result[name]["tool_share_max"] = ss[-1]
+            result[name]["tool_shares"] = shares[name]
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,21 +252,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args(argv)
     iterations = 1000
-    reps, slow_reps = (3, 1) if args.quick else (7, 1)
+    reps, slow_reps = (4, 1) if args.quick else (16, 1)
     n = calibrate()
     per_call = min(timeit_call(make_work(n, leak=False)) for _ in range(5))
     result: dict[str, Any] = {
         "iterations": iterations,
         "repetitions": reps,
         "slow_mode_repetitions": slow_reps,
+        "slow_mode_iterations": SLOW_ITERATIONS,
         "work_size": n,
         "bare_iteration_ms": per_call * 1e3,
     }
     with tempfile.TemporaryDirectory() as tmp:
-        result["no_leak"] = measure_loop(make_work(n, leak=False), iterations, reps, slow_reps, tmp)
-        result["leak_1kib"] = measure_loop(
-            make_work(n, leak=True), iterations, reps, slow_reps, tmp
-        )
+        result["no_leak"] = measure_loop(False, n, iterations, reps, slow_reps, tmp)
+        result["leak_1kib"] = measure_loop(True, n, iterations, reps, slow_reps, tmp)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
     return 0

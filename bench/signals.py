@@ -18,7 +18,8 @@ import sys
 import time
 from typing import Any, Callable
 
-from leaksleuth.probe import Probe
+from leaksleuth._api import _WATCH_READS as WATCH_READS
+from leaksleuth.probe import Probe, ProbeConfig
 from leaksleuth.probe._gpu import GpuReader
 from leaksleuth.probe._signals import MallocReader, ResourceReader, RssReader
 
@@ -42,23 +43,31 @@ def busy(seconds: float) -> None:
         pass
 
 
-def tick_cost(iterations: int, rounds: int) -> dict[str, float]:
+def tick_cost(iterations: int, rounds: int, config: ProbeConfig) -> dict[str, float]:
     """A 1 ms iteration with and without ``Probe.tick()``, interleaved rounds."""
-    bare, probed = [], []
+    bare, probed, rows = [], [], 0
     for _ in range(rounds):
         t0 = time.perf_counter()
         for _ in range(iterations):
             busy(0.001)
         bare.append(time.perf_counter() - t0)
-        probe = Probe()
+        probe = Probe(config)
         t0 = time.perf_counter()
         for _ in range(iterations):
             busy(0.001)
             probe.tick()
         probed.append(time.perf_counter() - t0)
+        rows = len(probe.capture("tick cost").iteration)
         probe.close()
     b, p = statistics.median(bare), statistics.median(probed)
-    return {"bare_s": b, "probe_s": p, "ratio": p / b, "us_per_tick": (p - b) / iterations * 1e6}
+    return {
+        "bare_s": b,
+        "probe_s": p,
+        "ratio": p / b,
+        "us_per_tick": (p - b) / iterations * 1e6,
+        "rows_read": rows,
+        "iterations": iterations,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,9 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         sampled.fds(elapsed[0])
 
     costs["fds (as sampled per 1 ms tick)"] = per_call(fds_as_sampled, calls) * 1e6
+    iterations, rounds = (200, 3) if args.quick else (1000, 5)
     result: dict[str, Any] = {
         "us_per_call": costs,
-        "tick": tick_cost(200 if args.quick else 1000, 3 if args.quick else 5),
+        # every iteration read (check()), and as watch() reads (within its budget)
+        "tick": tick_cost(iterations, rounds, ProbeConfig()),
+        "tick_watch": tick_cost(iterations, rounds, ProbeConfig(record_budget=WATCH_READS)),
     }
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)

@@ -17,6 +17,7 @@ from leaksleuth._errors import (
 )
 from leaksleuth.capture import Capture
 from leaksleuth.report import Frame, Report, SignalTrend, Suspect, TargetFailure, Verdict
+from leaksleuth.runner._state import tick
 
 __version__ = "0.1.0"
 
@@ -37,5 +38,6 @@ __all__ = [
     "Verdict",
     "Watch",
     "check",
+    "tick",
     "watch",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Callable, Dict, Optional, Type
 
@@ -25,6 +25,11 @@ from leaksleuth.report import Report, Verdict
 ProgressCallback = Callable[[int, int, str], None]
 # What an interim verdict costs before one has been timed (measured: 30 ms on 20 rows).
 _FIRST_ANALYSIS_GUESS = 0.03
+# watch() runs inside the program's own loop: the share of the loop's time that interim
+# verdicts, and reading the signals, may take (check() reads every iteration and looks
+# at the verdict as often as it likes: its iterations exist only to be measured).
+_WATCH_ANALYSIS = 0.01
+_WATCH_READS = 0.005
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class CheckOptions:
     ``analysis_budget``: interim verdicts run in the watched process, so one is taken only
     while their total time stays under this fraction of the time the loop has run. None
     means the front door's default: unlimited for ``check()``, whose iterations exist only
-    to be measured (its checkpoints let it stop early), and 2% for ``watch()``, which runs
+    to be measured (its checkpoints let it stop early), and 1% for ``watch()``, which runs
     inside the program's own loop. ``retention``: once the verdict says leak, look for
     what keeps the leaked objects alive, at the end of the burst, for the top
     ``retention_suspects`` sites and growing types, within ``retention_seconds``.
@@ -83,7 +88,12 @@ class _Session:
     """One measured run: the probe plus the decisions taken between iterations."""
 
     def __init__(
-        self, target: str, options: CheckOptions, warmup: Optional[int], default_budget: float
+        self,
+        target: str,
+        options: CheckOptions,
+        warmup: Optional[int],
+        default_budget: float,
+        record_budget: Optional[float] = None,
     ) -> None:
         self.target = target
         budget = options.analysis_budget
@@ -91,7 +101,10 @@ class _Session:
         self.options = options
         self.warmup = warmup
         self.gc_enabled_at_start = gc.isenabled()
-        self.probe = Probe(options.probe)
+        probe = options.probe
+        if probe.record_budget is None and record_budget is not None:
+            probe = replace(probe, record_budget=record_budget)
+        self.probe = Probe(probe)
         # Garbage from before the run would otherwise be freed by the first interim
         # collection and show as a drop inside the measurement, hiding a warm-up; the
         # levels it leaves are the live baseline that later post-gc levels compare with.
@@ -309,7 +322,9 @@ class Watch:
     """Watches a loop the program already has. Use via :func:`watch`."""
 
     def __init__(self, target: str, warmup: Optional[int], options: CheckOptions) -> None:
-        self._session = _Session(target, options, warmup, default_budget=0.02)
+        self._session = _Session(
+            target, options, warmup, default_budget=_WATCH_ANALYSIS, record_budget=_WATCH_READS
+        )
         self._frozen: Optional[Capture] = None
         self._final: Optional[Report] = None
 
@@ -345,13 +360,21 @@ class Watch:
             self._final = report
         return report
 
-    def _close(self, exc: Optional[BaseException]) -> None:
-        session = self._session
-        if exc is not None and isinstance(exc, Exception):
-            session.probe.record_target_error(exc)
-        session.probe.close()
-        session.settle()
-        self._frozen = session.capture()
+    def close(self, exc: Optional[BaseException] = None, stop_reason: str = "") -> Capture:
+        """End the watch (as leaving the ``with`` block does) and return its capture;
+        ``exc`` is what the watched code raised, if anything. Idempotent."""
+        if self._frozen is None:
+            session = self._session
+            if exc is not None and isinstance(exc, Exception):
+                session.probe.record_target_error(exc)
+            session.probe.close()
+            session.settle()
+            self._frozen = session.capture(stop_reason)
+        return self._frozen
+
+    @property
+    def probe(self) -> Probe:
+        return self._session.probe
 
     def __enter__(self) -> Watch:
         self._session.probe.restart_clock()
@@ -363,7 +386,7 @@ class Watch:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        self._close(exc)
+        self.close(exc)
 
 
 class _IterationContext:

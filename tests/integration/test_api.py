@@ -1,12 +1,14 @@
 """The Python API end to end, on the real probe: check() and watch()."""
 
 import gc
+import math
 from typing import List
 
 import pytest
 
 import leaksleuth
 from leaksleuth import CheckOptions
+from leaksleuth.probe import ProbeConfig
 
 _KEPT: List[bytes] = []
 
@@ -61,8 +63,9 @@ def test_a_target_that_raises_keeps_the_iterations_measured_before() -> None:
 
 
 # These loops do almost nothing, so no fraction of their time affords an interim analysis
-# (the default is 2%); an unlimited budget lets them run at every checkpoint.
-_EAGER = CheckOptions(analysis_budget=1e9)
+# (the default is 1%) or reading the signals at every iteration (0.5%); unlimited budgets
+# let them look at every checkpoint and read every iteration.
+_EAGER = CheckOptions(analysis_budget=1e9, probe=ProbeConfig(record_budget=math.inf))
 
 
 def test_watch_with_iteration_blocks_finds_the_leak_and_its_site() -> None:

@@ -5,7 +5,7 @@ import tracemalloc
 
 import pytest
 
-from leaksleuth.probe import BurstPlan, Probe
+from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._signals import RssReader
 
 _KEPT = []
@@ -27,6 +27,56 @@ def test_probe_records_one_row_per_iteration_with_real_signals() -> None:
     assert all(v > 0 for v in cap.signals["py_blocks"])
     assert cap.signals["wall"][0] >= 0
     assert cap.iterations_run == 50
+
+
+class _SteppedClock:
+    """Every reading advances 50 us (so a signal reading costs 50 us); the test adds
+    each iteration's own time with ``work``."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 50e-6
+        return self.now
+
+    def work(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_record_budget_reads_within_its_allowance_then_an_even_share_of_the_rest() -> None:
+    clock = _SteppedClock()
+    # gc_budget=0: the gc object count (budgeted on its own) is taken once, at the start.
+    config = ProbeConfig(record_budget=0.01, record_allowance=0.005, record_floor=64, gc_budget=0)
+    probe = Probe(config, clock=clock)
+    for _ in range(600):
+        clock.work(1e-3)
+        probe.tick()
+    cap = probe.capture("t")
+    probe.close()
+    assert cap.iterations_run == 600
+    # Readings of 50 us may take 5 ms plus 1% of the 0.6 s run: about 220 of them, the
+    # first ones back to back, then one in five (1% of a 1 ms iteration is a fifth).
+    assert cap.iteration[:100] == list(range(1, 101))
+    assert 210 <= len(cap.iteration) <= 230
+    tail = cap.iteration[-50:]
+    assert {b - a for a, b in zip(tail, tail[1:])} <= {4, 5, 6}
+    # A row's wall time is the mean over the iterations it stands for: 1 ms of work and
+    # the clock's 50 us steps between ticks, never the cost of the readings skipped.
+    assert all(abs(w - 1.05e-3) < 1e-4 for w in cap.signals["wall"][1:])
+
+
+def test_a_record_budget_still_reads_every_floor_th_iteration_of_a_very_fast_loop() -> None:
+    clock = _SteppedClock()
+    config = ProbeConfig(record_budget=0.01, record_allowance=0.0, record_floor=16, gc_budget=0)
+    probe = Probe(config, clock=clock)
+    for _ in range(320):
+        clock.work(1e-6)
+        probe.tick()
+    cap = probe.capture("t")
+    probe.close()
+    assert len(cap.iteration) == 20
+    assert {b - a for a, b in zip(cap.iteration, cap.iteration[1:])} == {16}
 
 
 def test_burst_traces_only_its_window_and_restores_tracemalloc() -> None:

@@ -6,7 +6,7 @@ def test_public_names_are_exactly_the_documented_ones() -> None:
         [
             "CaptureError", "Capture", "CheckOptions", "Frame", "LeaksleuthError", "Report",
             "SignalTrend", "Suspect", "TargetError", "TargetFailure", "TargetNotCallable",
-            "TargetNotFound", "UsageError", "Verdict", "Watch", "check", "watch",
+            "TargetNotFound", "UsageError", "Verdict", "Watch", "check", "tick", "watch",
         ]
     )  # fmt: skip
     for name in leaksleuth.__all__:

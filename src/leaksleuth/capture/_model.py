@@ -179,8 +179,12 @@ class Capture:
                 data = json.load(fh)
         except FileNotFoundError:
             raise CaptureError(f"no such capture file: {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CaptureError(f"cannot read capture {path}: {exc}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise CaptureError(
+                f"{path} is not a leaksleuth capture (neither an SQLite capture nor JSON)"
+            ) from None
+        except OSError as exc:
+            raise CaptureError(f"cannot read capture {path}: {exc.strerror or exc}") from None
         return cls.from_dict(data)
 
 

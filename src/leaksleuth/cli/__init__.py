@@ -1,4 +1,4 @@
-"""The command line: ``leaksleuth check TARGET``.
+"""The command line: ``leaksleuth check TARGET``, ``run PROGRAM``, ``report CAPTURE``.
 
 ``main(argv)`` returns the exit status instead of exiting, so tests can call it::
 
@@ -17,7 +17,7 @@ from typing import NoReturn, Optional
 
 from leaksleuth import __version__
 from leaksleuth._errors import LeaksleuthError
-from leaksleuth.cli import _check
+from leaksleuth.cli import _check, _live, _report, _run
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _check.add_parser(subcommands)
+    _run.add_parser(subcommands)
+    _report.add_parser(subcommands)
+    _live.add_parser(subcommands)
     return parser
 
 
@@ -58,10 +61,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Errors leaksleuth raises on purpose become one line on stderr and status 2.
     """
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    program = None
+    if argv[:1] == ["run"]:
+        # The program's own arguments follow its name untouched: split them off first.
+        try:
+            options, script, module, program_args = _run.split_program(argv[1:])
+        except LeaksleuthError as exc:
+            _error(str(exc))
+            return 2
+        argv, program = ["run", *options], (script, module, program_args)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (status 2)
         return exc.code if isinstance(exc.code, int) else 2
+    if program is not None:
+        args.script, args.module, args.program_args = program
     try:
         return int(args.run(args))
     except LeaksleuthError as exc:

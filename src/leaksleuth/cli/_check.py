@@ -131,6 +131,11 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the report as JSON on stdout, and nothing else there",
     )
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a self-contained HTML report (opens offline) to FILE",
+    )
     native = parser.add_mutually_exclusive_group()
     native.add_argument(
         "--native",
@@ -230,4 +235,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``leaksleuth check`` and return its exit status."""
     report = measure(args)
     print_report(report, json_output=args.json, quiet=args.quiet)
+    if args.html:
+        from leaksleuth.cli._reporting import write_file
+        from leaksleuth.render import _html
+
+        write_file(args.html, _html.render(report))
     return exit_code(report)

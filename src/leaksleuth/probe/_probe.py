@@ -35,9 +35,20 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ProbeConfig:
-    """How the probe samples. ``capacity`` bounds its memory (rows kept per run)."""
+    """How the probe samples. ``capacity`` bounds its memory (rows kept per run).
+
+    ``record_budget``: a fraction of the watched iterations' time that reading the signals
+    may take, beyond a first ``record_allowance`` seconds. A tick whose iteration was
+    short next to the cost of a reading skips it (counting the iteration all the same),
+    so the readings that are taken fall evenly over the run; at least every
+    ``record_floor``-th iteration is read whatever it costs. None (the default) reads
+    every iteration, and so does an infinite budget. Burst iterations are always read.
+    """
 
     capacity: int = 4096
+    record_budget: Optional[float] = None
+    record_floor: int = 64
+    record_allowance: float = 0.005
     nframes: int = 24
     gc_budget: float = 0.005
     collect_before_snapshot: bool = True
@@ -72,10 +83,18 @@ class Probe:
         self._buffer = SampleBuffer(config.capacity)
         self._rss = RssReader()
         self._malloc = MallocReader()
-        self._gc_objects = GcObjectCounter(config.gc_budget)
+        self._gc_objects = GcObjectCounter(config.gc_budget, clock)
         self._resources = ResourceReader()
         self._gpu = GpuReader()
+        self._row_iteration, self._row_elapsed = 0, 0.0
+        # When the next reading is due (see _record); unbudgeted, every tick reads.
+        self._read_spent = 0.0
+        self._read_at = -math.inf
+        self._read_by = 0
         self._burst = BurstRecorder(config.nframes, config.collect_before_snapshot, config.census)
+        # Called with each row the probe keeps (iteration, values, phase, segment): the
+        # capture store of ``leaksleuth run`` streams them to disk.
+        self.sink: Optional[Callable[[int, Tuple[float, ...], int, int], None]] = None
         # Called with the burst so far just before tracing stops; returns plain data.
         self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None
         self._retention: Optional[Dict[str, Any]] = None
@@ -100,12 +119,18 @@ class Probe:
         wall = now - self._last
         self.iterations += 1
         self._elapsed += wall
-        try:
-            self._record(self.iterations, wall)
-            if self._plan is not None:
-                self._advance_burst(wall)
-        except Exception as exc:  # the user's program must survive the probe
-            self.note_error("tick", exc)
+        # Most ticks of a budgeted probe read nothing: decide that in two comparisons.
+        if (
+            self._plan is not None
+            or self._elapsed >= self._read_at
+            or self.iterations >= self._read_by
+        ):
+            try:
+                self._record(self.iterations, wall)
+                if self._plan is not None:
+                    self._advance_burst(wall)
+            except Exception as exc:  # the user's program must survive the probe
+                self.note_error("tick", exc)
         self._last = self._clock()
 
     @property
@@ -121,6 +146,28 @@ class Probe:
         phase = 1 if self._burst.active else 0
         if not self._buffer.wants(iteration, phase):
             return
+        budget = self.config.record_budget
+        if budget is None or math.isinf(budget) or phase:
+            self._read(iteration, wall, phase)
+            return
+        started = self._clock()
+        self._read(iteration, wall, phase)
+        # The readings may cost ``budget`` of the elapsed time beyond the allowance: the
+        # next one is due once the iterations have run long enough to pay for this one,
+        # or at the floor's iteration, whichever comes first.
+        # The gc object count keeps its own budget (its first count of a big heap alone
+        # can take longer than this whole allowance).
+        self._read_spent += self._clock() - started - self._gc_objects.last_cost
+        self._read_at = (self._read_spent - self.config.record_allowance) / budget
+        self._read_by = iteration + self.config.record_floor
+
+    def _read(self, iteration: int, wall: float, phase: int) -> None:
+        # A row's wall time is the mean of the iterations since the last row (the
+        # iteration's own when none was skipped).
+        skipped = iteration - self._row_iteration
+        if skipped > 1:
+            wall = (self._elapsed - self._row_elapsed) / skipped
+        self._row_iteration, self._row_elapsed = iteration, self._elapsed
         rss, blocks, malloc = self._levels()
         off = self._offset
         values = (
@@ -138,6 +185,8 @@ class Probe:
             self._gpu.process_memory(self._elapsed),
         )
         self._buffer.append(iteration, values, phase, self._segment)
+        if self.sink is not None:
+            self.sink(iteration, values, phase, self._segment)
 
     def _levels(self) -> Tuple[float, float, float]:
         return self._rss(), float(sys.getallocatedblocks()), self._malloc()

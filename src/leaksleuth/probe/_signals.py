@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import math
 import os
@@ -24,13 +23,20 @@ class _MallInfo2(ctypes.Structure):
 
 
 def _glibc(name: str) -> Any:
-    """A function of the C library on Linux, or None (another platform, an older glibc)."""
+    """A function of the C library on Linux, or None (another platform, an older glibc).
+
+    A fresh handle each time, so that setting one function's types never touches
+    another caller's. The process's own symbols come first: ``find_library`` would
+    start a subprocess (``ldconfig``) inside the watched program.
+    """
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), name)
-    except (OSError, AttributeError):
-        return None
+    for lib in (None, "libc.so.6"):
+        try:
+            return getattr(ctypes.CDLL(lib), name)
+        except (OSError, AttributeError):
+            continue
+    return None
 
 
 def _load_mallinfo2() -> Optional[Callable[[], Any]]:
@@ -45,18 +51,21 @@ def _load_mallinfo2() -> Optional[Callable[[], Any]]:
 
 class TimeBudget:
     """Whether a costly reading may be taken now: while the readings' total cost stays
-    under ``fraction`` of the time the watched iterations took, and, with ``floor``, at
-    least every ``floor``-th time it is asked (so that very fast loops still get a
-    series). The caller times each reading it takes with ``spend``."""
+    under ``fraction`` of the time the watched iterations took (plus a first
+    ``allowance`` in seconds), and, with ``floor``, at least every ``floor``-th time it is
+    asked (so that very fast loops still get a series). The caller times each reading it
+    takes with ``spend``."""
 
-    def __init__(self, fraction: float, floor: int = 0) -> None:
+    def __init__(self, fraction: float, floor: int = 0, allowance: float = 0.0) -> None:
         self._fraction = fraction
         self._floor = floor
+        self._allowance = allowance
         self._spent = 0.0
         self._skipped = 0
 
     def allows(self, elapsed: float) -> bool:
-        if self._spent <= self._fraction * elapsed or 0 < self._floor <= self._skipped + 1:
+        within = self._spent <= self._fraction * elapsed + self._allowance
+        if within or 0 < self._floor <= self._skipped + 1:
             self._skipped = 0
             return True
         self._skipped += 1
@@ -196,13 +205,19 @@ class GcObjectCounter:
     time the watched iterations took; other iterations record NaN.
     """
 
-    def __init__(self, budget: float = 0.005) -> None:
+    def __init__(
+        self, budget: float = 0.005, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         self._budget = TimeBudget(budget)
+        self._clock = clock
+        self.last_cost = 0.0  # seconds the last call took to count (0 when it skipped)
 
     def __call__(self, elapsed: float) -> float:
+        self.last_cost = 0.0
         if not self._budget.allows(elapsed):
             return math.nan
-        t0 = time.perf_counter()
+        t0 = self._clock()
         n = len(gc.get_objects())
-        self._budget.spend(time.perf_counter() - t0)
+        self.last_cost = self._clock() - t0
+        self._budget.spend(self.last_cost)
         return float(n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sysconfig
@@ -16,6 +17,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _NOISE_FILES = ("tracemalloc.py", "linecache.py")
 
 
+@functools.cache
 def _stdlib_prefixes() -> Tuple[str, ...]:
     paths = sysconfig.get_paths()
     dirs = {paths[k] for k in ("stdlib", "platstdlib") if k in paths}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from leaksleuth.render import _json, _terminal
+from leaksleuth.render import _html, _json, _terminal
 from leaksleuth.render._json import render as render_json
 from leaksleuth.render._terminal import render as render_terminal
 from leaksleuth.render._terminal import render_verdict
@@ -26,6 +26,6 @@ class Renderer(Protocol):
         """The report as text in this renderer's format."""
 
 
-RENDERERS: dict[str, Renderer] = {"terminal": _terminal, "json": _json}
+RENDERERS: dict[str, Renderer] = {"terminal": _terminal, "json": _json, "html": _html}
 
 __all__ = ["RENDERERS", "Renderer", "render_json", "render_terminal", "render_verdict"]

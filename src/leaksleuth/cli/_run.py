@@ -1,0 +1,178 @@
+"""``leaksleuth run [options] script.py [args...]`` and ``... -m module [args...]``.
+
+The program runs in a child process (``leaksleuth.runner._child``) with the probe
+inside, streaming to an SQLite capture file; this process waits, optionally shows the
+live view, and analyses the capture once the program ends, however it ends (a normal
+exit, ``sys.exit``, an exception, Ctrl-C, or a kill). Its exit status is the program's.
+The report goes to stderr, so the program's stdout stays its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from leaksleuth._errors import LeaksleuthError, UsageError
+from leaksleuth.cli._reporting import add_output_options, analyse_run, write_outputs
+from leaksleuth.runner._child import ENV
+
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+Run a whole program under leaksleuth, as `python script.py` or `python -m module`
+would run it, and report whether its memory leaks, where, and why. Iterations are
+the calls of --iterate-on's function, else the program's leaksleuth.tick() calls,
+else windows of --interval seconds. Everything is written as it happens to an SQLite
+capture file (--capture), which `leaksleuth report` reads again at any time; the
+report is printed to stderr when the program ends, and the program's exit status
+is passed through."""
+
+EXAMPLES = """\
+examples:
+  leaksleuth run video.py --camera 0
+  leaksleuth run --iterate-on face01lib.Core:Core.frame_pre_processing main.py
+  leaksleuth run --interval 5 --html report.html -m myservice.worker
+  leaksleuth report leaksleuth-video.1234.db --json
+  leaksleuth live leaksleuth-video.1234.db       (in another terminal, while it runs)
+"""
+
+# Options of `run` that take a value (the rest are flags); the program starts at the
+# first argument that is neither.
+_VALUED = ("--iterate-on", "--interval", "--capture", "--json", "--html")
+_FLAGS = ("--follow-fork", "--no-redact", "-h", "--help")
+
+
+def add_parser(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "run",
+        help="run a whole program under leaksleuth and report on it",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="leaksleuth run [options] (script.py | -m module) [args...]",
+    )
+    parser.add_argument(
+        "--iterate-on",
+        metavar="MODULE:QUALNAME",
+        help="each call of this function is one iteration (also when its module is "
+        "imported later); for the program's own script use __main__:func",
+    )
+    parser.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="length of a time window when nothing else marks iterations (default 1)",
+    )
+    parser.add_argument(
+        "--capture",
+        metavar="PATH",
+        help="the capture file to write (default leaksleuth-NAME.PID.db here); never overwritten",
+    )
+    parser.add_argument(
+        "--follow-fork",
+        action="store_true",
+        help="also watch processes the program forks (multiprocessing workers too); "
+        "each gets its own capture file and report",
+    )
+    add_output_options(parser)
+    parser.set_defaults(run=run, script=None, module=None, program_args=[])
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def split_program(
+    argv: Sequence[str],
+) -> Tuple[List[str], Optional[str], Optional[str], List[str]]:
+    """``run``'s own options, then the script or ``-m`` module, then the program's args."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "-m":
+            if i + 1 >= len(argv):
+                raise UsageError("-m needs a module name")
+            return list(argv[:i]), None, argv[i + 1], list(argv[i + 2 :])
+        if token in _VALUED:
+            i += 2
+        elif token in _FLAGS or token.split("=", 1)[0] in _VALUED:
+            i += 1
+        elif token.startswith("-") and token != "-":
+            i += 1  # unknown: argparse names it
+        else:
+            return list(argv[:i]), token, None, list(argv[i + 1 :])
+    return list(argv), None, None, []
+
+
+def default_capture(name: str) -> str:
+    stem = os.path.splitext(os.path.basename(name))[0] or "program"
+    return os.path.abspath(f"leaksleuth-{stem}.{os.getpid()}.db")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the program; report; return the program's exit status."""
+    script, module = args.script, args.module
+    if script is None and module is None:
+        raise UsageError("name a script to run (leaksleuth run script.py) or -m module")
+    if script is not None and not os.path.isfile(script):
+        raise UsageError(f"no such script: {script}")
+    target = script if script is not None else f"-m {module}"
+    capture = os.path.abspath(args.capture or default_capture(script or module))
+    if os.path.exists(capture):
+        raise UsageError(f"capture file {capture} already exists; choose another --capture")
+    directory = os.path.dirname(capture)
+    if not os.path.isdir(directory):
+        raise UsageError(f"no such directory for the capture: {directory}")
+    settings: Dict[str, Any] = {
+        "script": script,
+        "module": module,
+        "argv": list(args.program_args),
+        "target": target,
+        "capture": capture,
+        "iterate_on": args.iterate_on,
+        "interval": args.interval,
+        "follow_fork": args.follow_fork,
+        "no_redact": args.no_redact,
+    }
+    if args.iterate_on:
+        from leaksleuth.runner._hooks import parse_spec
+
+        parse_spec(args.iterate_on)  # a malformed spec is a usage error before starting
+    status = _run_child(settings)
+    if not os.path.exists(capture):
+        return status  # the child refused to start (its one-line error is printed)
+    try:
+        write_outputs(analyse_run(capture, redact=not args.no_redact), args, stream=sys.stderr)
+    except LeaksleuthError as exc:  # the program's status still passes through
+        print(f"leaksleuth: error: {' '.join(str(exc).split())}", file=sys.stderr)
+    print(f"leaksleuth: capture written to {capture}", file=sys.stderr)
+    return status
+
+
+def _run_child(settings: Dict[str, Any]) -> int:
+    env = dict(os.environ)
+    env[ENV] = json.dumps(settings)
+    cmd = [sys.executable, "-c", "from leaksleuth.runner._child import main; main()"]
+    # Ctrl-C reaches the program (same process group) and ends it with a report; this
+    # process only waits. A SIGTERM sent to this process is passed on.
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    proc = subprocess.Popen(cmd, env=env)
+    previous_term = signal.signal(signal.SIGTERM, lambda s, f: proc.send_signal(signal.SIGTERM))
+    try:
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says

@@ -1,0 +1,1 @@
+"""``leaksleuth run``: whole programs under the probe, streamed to a capture file."""

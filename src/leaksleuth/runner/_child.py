@@ -1,0 +1,303 @@
+"""The watched side of ``leaksleuth run``: the program runs here, as Python would run it.
+
+The CLI (the parent process) starts ``python -c "...main()"`` with the run's settings in
+the ``LEAKSLEUTH_RUN`` environment variable (removed at once, so the program's own
+subprocesses never see it). This process runs the program as ``__main__`` with its own
+``sys.argv``, with stdin, stdout and stderr untouched, under a ``watch()`` whose rows
+stream to the capture file. Iterations come from ``--iterate-on`` calls, else from the
+program's ``leaksleuth.tick()`` calls, else from time windows (a daemon thread ticks
+every ``--interval`` seconds until a better source ticks). The exit status is the
+program's. Analysis happens in the parent, from the capture file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import json
+import os
+import platform
+import runpy
+import socket
+import sys
+import threading
+import time
+import traceback
+import types
+from typing import Any, Dict, List, Optional, Tuple
+
+from leaksleuth._api import CheckOptions, Watch
+from leaksleuth.capture._store import CaptureWriter, add_process
+from leaksleuth.runner import _state
+from leaksleuth.runner._hooks import IterateOn, compile_with_iterations
+
+ENV = "LEAKSLEUTH_RUN"
+EXIT_USAGE = 2
+FLUSH_SECONDS = 1.0
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+class ProgramRun:
+    """One process's watch, capture writer and iteration sources."""
+
+    def __init__(self, settings: Dict[str, Any], capture_path: str) -> None:
+        self.settings = settings
+        self.capture_path = capture_path
+        self.interval = float(settings.get("interval") or 1.0)
+        self.preferred = "iterate-on" if settings.get("iterate_on") else "tick"
+        self._lock = threading.Lock()
+        self._source: Optional[str] = None
+        self.sources: List[Tuple[int, str]] = []  # (first iteration, source)
+        self._stop = threading.Event()
+        self._last_flush = time.monotonic()
+        self._finished = False
+        options = CheckOptions(redact=not settings.get("no_redact", False))
+        self.watch = Watch(settings["target"], None, options)
+        self.writer = CaptureWriter(capture_path, _facts(settings))
+        self.watch.probe.sink = self.writer.add
+        self.hook: Optional[IterateOn] = None
+
+    # -- iterations ---------------------------------------------------------------------
+    def tick(self, source: str) -> None:
+        """End of one iteration from ``source`` (iterate-on, tick, interval). Never raises."""
+        try:
+            with self._lock:
+                if self._finished or not self._accepts(source):
+                    return
+                self.watch.tick()
+                if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+                    self.watch.probe.outside(self._flush_now)
+        except Exception as exc:  # the program must survive the tool
+            self.watch.probe.note_error("run tick", exc)
+
+    def _accepts(self, source: str) -> bool:
+        if source == self._source:
+            return True
+        if source == "interval" and self._source is not None:
+            return False  # a better source has taken over
+        if source == "tick" and self.preferred == "iterate-on":
+            return False  # --iterate-on was asked for: its calls are the iterations
+        if self._source == "interval":
+            # Time windows stood in until now: what follows is judged on its own.
+            self.watch.probe.new_segment()
+        self._source = source
+        self.sources.append((self.watch.probe.iterations + 1, source))
+        return True
+
+    def _flush_now(self) -> None:
+        self.writer.flush()
+        self._last_flush = time.monotonic()
+
+    def start_threads(self) -> None:
+        threading.Thread(target=self._windows, name="leaksleuth-interval", daemon=True).start()
+        threading.Thread(target=self._flusher, name="leaksleuth-flush", daemon=True).start()
+
+    def _windows(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self._source not in (None, "interval"):
+                return
+            self.tick("interval")
+
+    def _flusher(self) -> None:
+        # Rows wait for the next tick's flush; when the program stops ticking, this
+        # thread writes them, so a kill loses at most the last second.
+        while not self._stop.wait(FLUSH_SECONDS / 2):
+            if time.monotonic() - self._last_flush < FLUSH_SECONDS:
+                continue
+            try:
+                with self._lock:
+                    if not self._finished:
+                        self._flush_now()
+            except Exception as exc:
+                self.watch.probe.note_error("flush", exc)
+
+    # -- the end --------------------------------------------------------------------------
+    def finish(self, exc: Optional[BaseException] = None, stop_reason: str = "") -> None:
+        """Close the watch and write everything to the capture. Runs once; never raises."""
+        self._stop.set()
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            try:
+                capture = self.watch.close(exc, stop_reason)
+                capture.meta["iteration_sources"] = self.sources
+                capture.meta["interval_s"] = self.interval
+                if self.hook is not None:
+                    capture.meta["iterate_on"] = self.hook.spec
+                    capture.meta["iterate_on_found"] = self.hook.found
+                self.writer.finish(capture)
+            except Exception as exc2:
+                print(f"leaksleuth: could not finish the capture: {exc2}", file=sys.stderr)
+
+
+def _facts(settings: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "program": settings["target"],
+        "argv": settings["argv"],
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "parent_pid": os.getppid(),
+        "started": time.time(),
+        "cwd": os.getcwd(),
+    }
+
+
+# -- following forks ------------------------------------------------------------------------
+_INHERITED: List[Any] = []  # writers inherited over a fork: never closed in the child
+
+
+def _after_fork_in_child() -> None:
+    run = _state.ACTIVE
+    if run is None:
+        return
+    _INHERITED.append(run.writer)  # an SQLite connection must not be used after a fork
+    if not run.settings.get("follow_fork"):
+        _state.ACTIVE = None
+        run.watch.probe.sink = None
+        run._finished = True
+        return
+    base = run.settings["capture"]
+    path = f"{base[:-3] if base.endswith('.db') else base}.{os.getpid()}.db"
+    try:
+        child = ProgramRun(run.settings, path)
+        child.hook = run.hook
+        child.preferred = run.preferred
+        _state.ACTIVE = child
+        add_process(base, os.getpid(), os.getppid(), path)
+        child.start_threads()
+        atexit.register(child.finish, None, "the process exited")
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:
+            _finish_before(mp_util, child)
+    except Exception as exc:
+        _state.ACTIVE = None
+        print(f"leaksleuth: not following forked process {os.getpid()}: {exc}", file=sys.stderr)
+
+
+def _finish_before(mp_util: Any, child: ProgramRun) -> None:
+    """multiprocessing's workers leave through ``os._exit()`` (no atexit) after calling
+    ``util._exit_function()``, and clear the finalizers registered before they start:
+    finish the capture first thing in that function."""
+    original = mp_util._exit_function
+
+    def exit_function(*args: Any, **kwargs: Any) -> Any:
+        child.finish(None, "the worker exited")
+        return original(*args, **kwargs)
+
+    mp_util._exit_function = exit_function
+
+
+def _tick_active(source: str) -> None:
+    run = _state.ACTIVE
+    if run is not None:
+        run.tick(source)
+
+
+# -- running the program ----------------------------------------------------------------
+def _user_traceback(exc: BaseException) -> None:
+    """Print the exception as Python would, without leaksleuth's and runpy's frames."""
+    tb = exc.__traceback__
+    while tb is not None and _tool_frame(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    exc.__traceback__ = tb  # the report records it without the tool's frames too
+    traceback.print_exception(type(exc), exc, tb)
+
+
+def _tool_frame(filename: str) -> bool:
+    if filename.startswith(_PACKAGE_DIR) or filename in ("<frozen runpy>", "<string>"):
+        return True
+    return os.path.basename(filename) == "runpy.py"
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run_script(path: str, hook: Optional[IterateOn]) -> None:
+    main_names = ("__main__", os.path.splitext(os.path.basename(path))[0])
+    if hook is None or hook.module not in main_names:
+        runpy.run_path(path, run_name="__main__")
+        return
+    # The program's own module holds the function: compile it with the decorator.
+    with open(path, "rb") as fh:
+        source = fh.read()
+    code, _ = compile_with_iterations(source, path, hook.path)
+    module = types.ModuleType("__main__")
+    module.__dict__.update({"__file__": path, "__builtins__": __builtins__, "__cached__": None})
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(code, module.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def execute(settings: Dict[str, Any]) -> int:
+    """Run the program described by ``settings``; return its exit status."""
+    script: Optional[str] = settings.get("script")
+    module: Optional[str] = settings.get("module")
+    args: List[str] = list(settings["argv"])
+    if module is not None:
+        sys.path[0] = os.getcwd()
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            print(f"leaksleuth: error: no module named {module!r}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        assert script is not None
+        sys.path[0] = os.path.dirname(os.path.abspath(script))
+    run = ProgramRun(settings, settings["capture"])
+    _state.ACTIVE = run
+    if settings.get("iterate_on"):
+        run.hook = IterateOn(settings["iterate_on"], lambda: _tick_active("iterate-on"))
+        names = ("__main__", os.path.splitext(os.path.basename(script))[0]) if script else ()
+        run.hook.install(names)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    run.start_threads()
+    code, error, stop = 0, None, "the program exited"
+    try:
+        if module is not None:
+            sys.argv = [module, *args]
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        else:
+            assert script is not None
+            sys.argv = [script, *args]
+            _run_script(script, run.hook)
+    except SystemExit as exc:
+        code = _exit_code(exc)
+        stop = f"the program exited with status {code}"
+    except KeyboardInterrupt as exc:
+        _user_traceback(exc)
+        code, stop = 130, "interrupted (Ctrl-C)"
+    except BaseException as exc:
+        _user_traceback(exc)
+        code, error, stop = 1, exc, f"the program raised {type(exc).__name__}"
+    finally:
+        if _state.ACTIVE is not None:
+            _state.ACTIVE.finish(error, stop)
+        _state.ACTIVE = None
+        if run.hook is not None:
+            run.hook.uninstall()
+    return code
+
+
+def main() -> None:
+    raw = os.environ.pop(ENV, None)
+    if raw is None:
+        print("leaksleuth: error: this entry point is started by `leaksleuth run`", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    settings = json.loads(raw)
+    sys.exit(execute(settings))

@@ -1,0 +1,124 @@
+"""The HTML report, opened in real headless Chromium (Debian's ``chromium``).
+
+``make test`` installs Chromium when it is missing. Playwright drives it. The page is
+loaded from a file with the network off; the test reads the DOM the page's script built
+and the browser's console, and saves a screenshot under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+import leaksleuth
+from leaksleuth.render import _html
+from leaksleuth.report import Report
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_KEPT: List[bytes] = []
+
+
+def _leak() -> None:
+    _KEPT.append(bytes(4096))
+
+
+_LEAK_LINE = _leak.__code__.co_firstlineno + 1
+
+
+_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclasses.dataclass
+class Loaded:
+    dom: str
+    errors: List[str]  # console errors and uncaught exceptions
+
+
+def _open(page: Path, screenshot: Optional[Path] = None) -> Loaded:
+    """Load the page in headless Chromium (driven by Playwright), network off."""
+    assert CHROMIUM, "chromium is missing: `make test` installs it (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    errors: List[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 1800}, offline=True)
+            tab = context.new_page()
+            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+            tab.goto(page.as_uri())
+            tab.wait_for_load_state("load")
+            if screenshot is not None:
+                tab.screenshot(path=str(screenshot), full_page=True)
+            return Loaded(tab.content(), errors)
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def leak_report() -> Report:
+    report = leaksleuth.check(_leak, max_iterations=300)
+    assert report.verdict.status == "leak"
+    assert (report.suspects[0].file, report.suspects[0].line) == (__file__, _LEAK_LINE)
+    return report
+
+
+def test_the_page_renders_its_charts_and_suspects_without_console_errors(
+    tmp_path: Path, leak_report: Report
+) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(_html.render(leak_report), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "html-report.png"
+    shot.unlink(missing_ok=True)
+    loaded = _open(page, screenshot=shot)
+    dom = loaded.dom
+    assert 'data-rendered="yes"' in dom  # the script ran to its last line
+    assert loaded.errors == []
+    assert re.search(r'id="verdict-status"[^>]*>leak<', dom)
+    charts = re.findall(r'<svg[^>]*data-signal="(\w+)"', dom)
+    assert {"rss", "py_blocks", "malloc"} <= set(charts)
+    assert dom.count('class="series"') == len(charts)
+    assert 'class="trend"' in dom
+    assert f"{__file__}:{_LEAK_LINE}" in dom  # the top suspect, with its line
+    assert "_KEPT.append(bytes(4096))" in dom  # and its source
+    assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_the_console_check_does_see_an_error(tmp_path: Path) -> None:
+    # The control for the test above: a page that logs an error must be caught.
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<html><body><script>console.error('deliberate'); nope();</script></body></html>"
+    )
+    errors = _open(page).errors
+    assert errors[0] == "deliberate" and "nope is not defined" in errors[1]
+
+
+def test_the_page_is_self_contained_and_small_for_a_very_long_series(leak_report: Report) -> None:
+    n = 1_000_000
+    long = dataclasses.replace(
+        leak_report,
+        iterations=tuple(range(1, n + 1)),
+        series={name: tuple(float(i % 977) for i in range(n)) for name in ("rss", "malloc")},
+        phase=(0,) * n,
+    )
+    text = _html.render(long)
+    assert len(text.encode()) < 2_000_000
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)  # nothing fetched
+    assert "</script>" not in text.split('id="report-data">', 1)[1].split("</script>", 1)[0]

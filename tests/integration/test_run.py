@@ -1,0 +1,362 @@
+"""``leaksleuth run`` end to end: real programs in a real child process, real capture files."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from leaksleuth.capture._store import SCHEMA_VERSION, read_store
+
+# A helper module the program imports only after it has started: --iterate-on must
+# still wrap its function, and a leak in it must be attributed to its line.
+_FRAMES = """\
+import time
+
+KEPT = []
+
+
+class Core:
+    def frame_pre_processing(self, frame):
+        time.sleep(0.001)
+        KEPT.append(bytearray(8192) + bytes(frame))  # LEAK
+        return len(frame)
+"""
+
+_MAIN = """\
+import sys
+import time
+
+
+def main():
+    time.sleep(0.2)  # work before the module that holds the function is imported
+    import framelib
+
+    core = framelib.Core()
+    deadline = time.monotonic() + float(sys.argv[1])
+    calls = 0
+    while time.monotonic() < deadline:
+        core.frame_pre_processing(b"x" * 16)
+        calls += 1
+    print("calls", calls)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _run(args: List[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leaksleuth", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _line_of(path: Path, marker: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+
+
+def test_iterate_on_a_method_of_a_module_imported_later_finds_the_leak_and_its_line(
+    tmp_path: Path,
+) -> None:
+    lib = _write(tmp_path / "framelib.py", _FRAMES)
+    _write(tmp_path / "main.py", _MAIN)
+    capture = tmp_path / "run.db"
+    done = _run(
+        [
+            "run",
+            "--iterate-on",
+            "framelib:Core.frame_pre_processing",
+            "--capture",
+            str(capture),
+            "--json",
+            str(tmp_path / "report.json"),
+            "main.py",
+            "6",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("calls ") and done.stdout.count("\n") == 1  # untouched
+    calls = int(done.stdout.split()[1])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"]["status"] == "leak"
+    top = report["suspects"][0]
+    assert (top["file"], top["line"]) == (str(lib), _line_of(lib, "# LEAK"))
+    run = read_store(str(capture))
+    assert run.capture.iterations_run == calls  # one iteration per call, no other source
+    assert run.capture.meta["iterate_on_found"] is True
+    assert run.capture.meta["iteration_sources"] == [[1, "iterate-on"]]
+
+
+def test_ticks_from_the_program_are_its_iterations_and_the_exit_status_passes(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path / "ticker.py",
+        """
+        import sys, time
+        import leaksleuth
+
+        KEPT = []
+        for i in range(300):
+            KEPT.append("x" * 3000 + str(i))
+            time.sleep(0.001)
+            leaksleuth.tick()
+        print("ticked")
+        sys.exit(3)
+        """,
+    )
+    capture = tmp_path / "t.db"
+    done = _run(["run", "--capture", str(capture), "ticker.py"], tmp_path)
+    assert done.returncode == 3
+    assert done.stdout == "ticked\n"
+    assert "LEAK" in done.stderr and "the program exited with status 3" in done.stderr
+    run = read_store(str(capture))
+    assert run.capture.iterations_run == 300
+    assert run.capture.meta["iteration_sources"] == [[1, "tick"]]
+
+
+def test_time_windows_stand_in_when_nothing_marks_iterations(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "windows.py",
+        """
+        import time
+        KEPT = []
+        end = time.monotonic() + 3.0
+        while time.monotonic() < end:
+            KEPT.append(bytearray(20000))
+            time.sleep(0.01)
+        """,
+    )
+    capture = tmp_path / "w.db"
+    done = _run(["run", "--interval", "0.1", "--capture", str(capture), "windows.py"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    again = _run(["report", str(capture), "--json"], tmp_path)
+    assert again.returncode == 1  # leak
+    report = json.loads(again.stdout)
+    assert report["verdict"]["status"] == "leak"
+    assert report["verdict"]["bytes_per_iteration"] > 100_000  # ~200 KB per 0.1 s window
+    run = read_store(str(capture))
+    assert 15 <= run.capture.iterations_run <= 40
+    assert run.capture.meta["iteration_sources"] == [[1, "interval"]]
+
+
+def test_the_capture_is_private_and_records_the_run(tmp_path: Path) -> None:
+    _write(tmp_path / "quiet.py", "import leaksleuth\nfor _ in range(50):\n    leaksleuth.tick()\n")
+    capture = tmp_path / "q.db"
+    done = _run(["run", "--capture", str(capture), "quiet.py", "--flag", "value"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(os.stat(capture).st_mode) == 0o600
+    meta = read_store(str(capture)).meta
+    assert meta["schema_version"] == SCHEMA_VERSION
+    assert meta["program"] == "quiet.py" and meta["argv"] == ["--flag", "value"]
+    assert meta["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert meta["host"]
+
+
+def test_sigkill_mid_run_leaves_a_readable_capture(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "forever.py",
+        """
+        import time
+        import leaksleuth
+
+        KEPT = []
+        while True:
+            KEPT.append(bytearray(4096))
+            time.sleep(0.002)
+            leaksleuth.tick()
+        """,
+    )
+    capture = tmp_path / "k.db"
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "forever.py"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(4.0)
+    os.killpg(proc.pid, signal.SIGKILL)  # the tool and the program, no goodbye
+    proc.communicate(timeout=30)
+    again = _run(["report", str(capture), "--json"], tmp_path)
+    assert again.returncode in (1, 3), again.stderr
+    report = json.loads(again.stdout)
+    assert report["verdict"]["status"] == "leak"
+    run = read_store(str(capture))
+    assert not run.finished
+    # Flushed at least once a second: rows up to (about) the kill are there.
+    assert run.capture.iteration[-1] > 300
+
+
+def test_forked_workers_are_followed_and_reported_per_process(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "workers.py",
+        """
+        import multiprocessing as mp
+        import leaksleuth
+
+        KEPT = []
+
+        def work(n):
+            for i in range(n):
+                KEPT.append(bytearray(2048))
+                leaksleuth.tick()
+            return n
+
+        if __name__ == "__main__":
+            ctx = mp.get_context("fork")
+            procs = [ctx.Process(target=work, args=(200,)) for _ in range(2)]
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            work(100)
+            print("exit codes", [p.exitcode for p in procs])
+        """,
+    )
+    capture = tmp_path / "f.db"
+    done = _run(["run", "--follow-fork", "--capture", str(capture), "workers.py"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "exit codes [0, 0]\n"
+    run = read_store(str(capture))
+    assert len(run.processes) == 2
+    assert run.capture.iterations_run == 100
+    for _pid, parent, path in run.processes:
+        assert parent == run.meta["pid"]
+        child = read_store(path)
+        assert child.finished and child.capture.iterations_run == 200
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert done.stderr.count("(forked)") == 2
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (None, ["run", "missing.py"], "no such script: missing.py"),
+        (None, ["run", "-m", "no_such_module_here"], "no module named 'no_such_module_here'"),
+        (None, ["run"], "name a script to run"),
+        (None, ["run", "--iterate-on", "nocolon", "x.py"], "--iterate-on wants module:qualname"),
+        (None, ["report", "nothing.db"], "no such capture file: nothing.db"),
+    ],
+)
+def test_bad_input_gets_one_line_and_status_2(
+    tmp_path: Path, setup: object, args: List[str], message: str
+) -> None:
+    _write(tmp_path / "x.py", "pass\n")
+    done = _run(args, tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _damaged_captures(tmp_path: Path, good: Path) -> List[Tuple[Path, str]]:
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(good.read_bytes()[:3000])
+    corrupt = tmp_path / "corrupt.db"
+    data = bytearray(good.read_bytes())
+    data[100:4000] = os.urandom(3900)
+    corrupt.write_bytes(bytes(data))
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE songs (title TEXT)")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    return [
+        (truncated, "damaged or truncated"),
+        (corrupt, "damaged or truncated"),
+        (foreign, "not a leaksleuth capture"),
+        (text, "not a leaksleuth capture"),
+    ]
+
+
+def test_damaged_or_foreign_captures_get_one_line_and_status_2(tmp_path: Path) -> None:
+    _write(tmp_path / "ok.py", "import leaksleuth\nfor _ in range(30):\n    leaksleuth.tick()\n")
+    good = tmp_path / "good.db"
+    assert _run(["run", "--capture", str(good), "ok.py"], tmp_path).returncode == 0
+    for path, message in _damaged_captures(tmp_path, good):
+        done = _run(["report", str(path)], tmp_path)
+        assert done.returncode == 2, (path, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (path, done.stderr)
+
+
+def test_a_module_that_raises_on_import_keeps_its_traceback_status_and_report(
+    tmp_path: Path,
+) -> None:
+    pkg = tmp_path / "brokenpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    _write(
+        pkg / "__main__.py",
+        "import leaksleuth\nleaksleuth.tick()\nraise RuntimeError('boom at import')\n",
+    )
+    capture = tmp_path / "e.db"
+    done = _run(["run", "--capture", str(capture), "-m", "brokenpkg"], tmp_path)
+    assert done.returncode == 1
+    assert "RuntimeError: boom at import" in done.stderr
+    assert "leaksleuth/runner" not in done.stderr  # the program's traceback, not ours
+    assert "the program raised RuntimeError" in done.stderr
+    assert read_store(str(capture)).capture.target_error is not None
+
+
+def test_live_follows_a_capture_while_the_program_runs(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "slow.py",
+        """
+        import time
+        import leaksleuth
+
+        KEPT = []
+        for i in range(1500):
+            KEPT.append(bytearray(4096))
+            time.sleep(0.002)
+            leaksleuth.tick()
+        """,
+    )
+    capture = tmp_path / "l.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "slow.py"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not capture.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.5)  # a few flushes in
+        during = _run(["live", str(capture), "--once"], tmp_path)
+        assert during.returncode == 0, during.stderr
+        assert "(running," in during.stdout
+        assert re.search(r"^(LEAK|INCONCLUSIVE) ", during.stdout, re.MULTILINE)
+        assert "RSS" in during.stdout  # the signals' chart
+    finally:
+        proc.communicate(timeout=120)
+    after = _run(["live", str(capture), "--once"], tmp_path)
+    assert "(finished," in after.stdout and "\nLEAK " in after.stdout
