@@ -305,6 +305,36 @@ def native_window_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def capture_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("capture")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "The capture store and leaksleuth run")
+    cap, run = part["capture"], part["run"]
+    ratios = ", ".join(f"{r:.3f}" for r in run["ratios"])
+    return [
+        "### The capture store and `leaksleuth run`",
+        "",
+        f"A capture of {cap['iterations']:,} iterations, every one read (as with `check()`; "
+        "`run` reads fewer), written through the real writer and flushed every 1000 rows: "
+        f"**{cap['file_bytes'] / 2**20:.1f} MiB, {cap['bytes_per_iteration']:.1f} bytes per "
+        f"iteration** ({cap['write_us_per_row']:.1f} µs per row written; old rows are thinned "
+        "past 50,000). Reporting it (`leaksleuth report`'s work: read, analyse "
+        f"{cap['rows_analysed']:,} evenly spread rows, store the suspects): "
+        f"**{cap['report_s']:.2f} s**, verdict {cap['verdict']}. Its HTML report: "
+        f"**{cap['html_bytes'] / 1e6:.2f} MB** ({cap['html_s'] * 1e3:.0f} ms). Targets: at "
+        "most 100 bytes per iteration, 3 s, 2 MB.",
+        "",
+        f"`leaksleuth run` against `python script.py`: {run['iterations']} iterations of "
+        f"about {run['bare_iteration_ms']:.2f} ms of mixed work, `leaksleuth.tick()` in each; "
+        f"the program times its own loop. Median ratio over {len(run['ratios'])} rounds "
+        f"(alternating which runs first): **{run['ratio']:.3f}x** (rounds: {ratios}). "
+        "Target: at most 2% (1.02x) for iterations of 1 ms or more.",
+        "",
+    ]
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -314,6 +344,7 @@ SECTIONS: tuple[Section, ...] = (
     retention_section,
     signals_section,
     native_window_section,
+    capture_section,
 )
 
 

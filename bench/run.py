@@ -38,6 +38,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("retention", "retention.py", ()),
     ("signals", "signals.py", ()),
     ("native_window", "native_window.py", ()),
+    ("capture", "capture.py", ()),
 )
 
 

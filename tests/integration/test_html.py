@@ -122,3 +122,28 @@ def test_the_page_is_self_contained_and_small_for_a_very_long_series(leak_report
     assert len(text.encode()) < 2_000_000
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)  # nothing fetched
     assert "</script>" not in text.split('id="report-data">', 1)[1].split("</script>", 1)[0]
+
+
+def test_check_and_report_write_the_page_private_to_the_user(tmp_path: Path) -> None:
+    import json
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    target = tmp_path / "leaky.py"
+    target.write_text("KEPT = []\ndef work():\n    KEPT.append(bytes(2048))\n")
+    page = tmp_path / "check.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "leaksleuth", "check", f"{target}:work", "--html", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(text.split('id="report-data">', 1)[1].split("</script>", 1)[0])
+    assert data["verdict"]["status"] == "leak"
+    assert (data["suspects"][0]["file"], data["suspects"][0]["line"]) == (str(target), 3)
+    assert set(data["charts"]) >= {"rss", "py_blocks", "malloc"}

@@ -360,3 +360,86 @@ def test_live_follows_a_capture_while_the_program_runs(tmp_path: Path) -> None:
         proc.communicate(timeout=120)
     after = _run(["live", str(capture), "--once"], tmp_path)
     assert "(finished," in after.stdout and "\nLEAK " in after.stdout
+
+
+def test_run_live_shows_the_view_and_passes_the_programs_lines_whole(tmp_path: Path) -> None:
+    import pty
+
+    _write(
+        tmp_path / "talky.py",
+        """
+        import sys, time
+        import leaksleuth
+
+        KEPT = []
+        for i in range(250):
+            KEPT.append(bytearray(8192))
+            if i % 50 == 0:
+                print(f"program line {i} " + "x" * 40, flush=True)
+            time.sleep(0.01)
+            leaksleuth.tick()
+        print("program done", sys.stdout.isatty())
+        """,
+    )
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leaksleuth", "run", "--live", "--capture", "v.db", "talky.py"],
+        cwd=tmp_path,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "120", "LINES": "40"},
+    )
+    os.close(slave)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=60) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode("utf-8", "replace"))
+    lines = [f"program line {i} " + "x" * 40 for i in range(0, 250, 50)]
+    for line in lines:
+        assert line in text  # each of the program's lines, whole
+    assert text.index(lines[0]) < text.index(lines[-1]) < text.index("program done True")
+    assert "leaksleuth live · running" in text  # the live view was drawn
+    assert "leaksleuth: capture written to" in text
+
+
+def test_ctrl_c_ends_the_program_with_a_report(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "endless.py",
+        """
+        import time
+        import leaksleuth
+
+        KEPT = []
+        print("started", flush=True)
+        while True:
+            KEPT.append(bytearray(4096))
+            time.sleep(0.002)
+            leaksleuth.tick()
+        """,
+    )
+    capture = tmp_path / "c.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "endless.py"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "started\n"
+    time.sleep(2.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "KeyboardInterrupt" in err and "\nLEAK " in err
+    assert "interrupted (Ctrl-C)" in err
+    run = read_store(str(capture))
+    assert run.finished and run.capture.stop_reason == "interrupted (Ctrl-C)"

@@ -107,6 +107,7 @@ class CaptureWriter:
         self._db = _connect(path)
         self._pending: List[Tuple[Any, ...]] = []
         self._rows = 0
+        self._bursts = 0  # bursts written so far
         with self._db:
             self._db.executescript(_SCHEMA)
             facts = {"format": FORMAT, "schema_version": SCHEMA_VERSION, **meta}
@@ -147,14 +148,22 @@ class CaptureWriter:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)", (key, _dumps(value)))
 
+    def add_bursts(self, bursts: Sequence[Burst]) -> None:
+        """Write the bursts not written yet (as they end, so a live view sees sites)."""
+        if len(bursts) <= self._bursts:
+            return
+        with self._db:
+            for b in range(self._bursts, len(bursts)):
+                _write_burst(self._db, b, bursts[b])
+        self._bursts = len(bursts)
+
     def finish(self, capture: Capture) -> None:
         """Write what the run recorded besides the samples, and close."""
         self.flush()
+        self.add_bursts(capture.bursts)
         with self._db:
             db = self._db
             db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", capture.settled)
-            for b, burst in enumerate(capture.bursts):
-                _write_burst(db, b, burst)
             records = {
                 "target": capture.target,
                 "baseline": capture.baseline,
@@ -175,6 +184,9 @@ class CaptureWriter:
         self.close()
 
     def close(self) -> None:
+        """Write the queued rows and close the file."""
+        with suppress(sqlite3.Error):
+            self.flush()
         with suppress(sqlite3.Error):
             self._db.close()
 

@@ -55,6 +55,28 @@ def frame(path: str, width: int, color: bool) -> tuple[str, bool]:
     return head + render_terminal(report, width=width, color=color, max_suspects=3), stored.finished
 
 
+def compact(path: str, width: int) -> tuple[Any, bool]:
+    """A short frame for ``run --live``: the verdict so far and the signals' chart."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from leaksleuth.render._chart import memory_chart
+    from leaksleuth.render._terminal import verdict_section
+
+    stored = read_store(path)
+    report = build_report(stored.capture)
+    state = "finished" if stored.finished else "running"
+    parts: list[Any] = [Text(f"leaksleuth live · {state} · {path}", style="bold")]
+    parts.append(verdict_section(report))
+    chart = memory_chart(report, width=width)
+    if chart is not None:
+        parts.append(chart)
+    if report.suspects:
+        top = report.suspects[0]
+        parts.append(Text(f"top suspect: {top.file}:{top.line}  {top.source.strip()}"))
+    return Group(*parts), stored.finished
+
+
 def follow(
     path: str,
     until: Callable[[], bool] = lambda: False,
@@ -91,3 +113,87 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("live needs a terminal on stdout; use --once, or `leaksleuth report`")
     follow(args.capture, stream=sys.stdout, wait=args.wait)
     return 0
+
+
+class LiveRun:
+    """``run --live``: the live view at the bottom of the terminal (stderr), and the
+    program's output passed through above it.
+
+    The program writes to pseudo-terminals (so it still sees a terminal, with this
+    terminal's size); a thread copies each line above the live view. Output that goes
+    elsewhere (stdout redirected to a file) is copied byte for byte, untouched.
+    """
+
+    def __init__(self, capture: str) -> None:
+        import os
+        import pty
+
+        self.capture = capture
+        self._os = os
+        self.fds: dict[str, tuple[int, int]] = {}
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if stream.isatty():
+                master, slave = pty.openpty()
+                _copy_size(stream.fileno(), slave)
+                self.fds[name] = (master, slave)
+
+    def child_streams(self) -> dict[str, int]:
+        return {name: slave for name, (_, slave) in self.fds.items()}
+
+    def watch(self, done: Callable[[], bool]) -> None:
+        """Show the view until ``done()``; then copy what is left of the output."""
+        import threading
+
+        from rich.console import Console
+        from rich.live import Live
+
+        console = Console(file=sys.stderr)
+        for _, slave in self.fds.values():
+            self._os.close(slave)  # the child holds them now
+        with Live(console=console, refresh_per_second=2, transient=True) as live:
+            threads = [
+                threading.Thread(target=self._copy, args=(master, live), daemon=True)
+                for master, _ in self.fds.values()
+            ]
+            for t in threads:
+                t.start()
+            while not done():
+                try:
+                    view, _ = compact(self.capture, console.width)
+                    live.update(view)
+                except CaptureError:
+                    pass
+                time.sleep(1.0)
+            for t in threads:
+                t.join(timeout=2.0)
+
+    def _copy(self, master: int, live: Any) -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = self._os.read(master, 65536)
+            except OSError:  # the program closed its end
+                chunk = b""
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                live.console.print(
+                    line.decode("utf-8", "replace"), markup=False, highlight=False, soft_wrap=True
+                )
+        if pending:
+            live.console.print(pending.decode("utf-8", "replace"), markup=False, highlight=False)
+        self._os.close(master)
+
+
+def _copy_size(from_fd: int, to_fd: int) -> None:
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(from_fd, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(to_fd, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass

@@ -44,7 +44,7 @@ examples:
 # Options of `run` that take a value (the rest are flags); the program starts at the
 # first argument that is neither.
 _VALUED = ("--iterate-on", "--interval", "--capture", "--json", "--html")
-_FLAGS = ("--follow-fork", "--no-redact", "-h", "--help")
+_FLAGS = ("--follow-fork", "--live", "--no-redact", "-h", "--help")
 
 
 def add_parser(subcommands: Any) -> None:
@@ -79,6 +79,12 @@ def add_parser(subcommands: Any) -> None:
         action="store_true",
         help="also watch processes the program forks (multiprocessing workers too); "
         "each gets its own capture file and report",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="show the live view at the bottom of the terminal while the program runs "
+        "(when stderr is a terminal); the program's output scrolls above it",
     )
     add_output_options(parser)
     parser.set_defaults(run=run, script=None, module=None, program_args=[])
@@ -150,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         from leaksleuth.runner._hooks import parse_spec
 
         parse_spec(args.iterate_on)  # a malformed spec is a usage error before starting
-    status = _run_child(settings)
+    status = _run_child(settings, live=args.live)
     if not os.path.exists(capture):
         return status  # the child refused to start (its one-line error is printed)
     try:
@@ -161,17 +167,27 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _run_child(settings: Dict[str, Any]) -> int:
+def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     env = dict(os.environ)
     env[ENV] = json.dumps(settings)
     cmd = [sys.executable, "-c", "from leaksleuth.runner._child import main; main()"]
+    view = None
+    if live and sys.stderr.isatty():
+        from leaksleuth.cli._live import LiveRun
+
+        view = LiveRun(settings["capture"])
+    elif live:
+        print("leaksleuth: --live needs stderr to be a terminal; running without", file=sys.stderr)
+    streams = view.child_streams() if view is not None else {}
     # Ctrl-C reaches the program (same process group) and ends it with a report; this
     # process only waits. A SIGTERM sent to this process is passed on.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env, **streams)  # type: ignore[call-overload]
     previous_term = signal.signal(signal.SIGTERM, lambda s, f: proc.send_signal(signal.SIGTERM))
     try:
-        code = proc.wait()
+        if view is not None:
+            view.watch(done=lambda: proc.poll() is not None)
+        code = int(proc.wait())
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)

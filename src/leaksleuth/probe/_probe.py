@@ -243,6 +243,11 @@ class Probe:
 
     # -- bursts -----------------------------------------------------------------------
     @property
+    def bursts(self) -> List[Burst]:
+        """The bursts finished so far (the probe's own list: do not change it)."""
+        return self._bursts
+
+    @property
     def bursting(self) -> bool:
         return self._plan is not None
 

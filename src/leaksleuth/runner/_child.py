@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import runpy
+import signal
 import socket
 import sys
 import threading
@@ -51,6 +52,7 @@ class ProgramRun:
         self._stop = threading.Event()
         self._last_flush = time.monotonic()
         self._finished = False
+        self._bursts_written = 0
         options = CheckOptions(redact=not settings.get("no_redact", False))
         self.watch = Watch(settings["target"], None, options)
         self.writer = CaptureWriter(capture_path, _facts(settings))
@@ -65,8 +67,11 @@ class ProgramRun:
                 if self._finished or not self._accepts(source):
                     return
                 self.watch.tick()
+                probe = self.watch.probe
+                if len(probe.bursts) > self._bursts_written:
+                    probe.outside(self._write_bursts)
                 if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-                    self.watch.probe.outside(self._flush_now)
+                    probe.outside(self._flush_now)
         except Exception as exc:  # the program must survive the tool
             self.watch.probe.note_error("run tick", exc)
 
@@ -83,6 +88,11 @@ class ProgramRun:
         self._source = source
         self.sources.append((self.watch.probe.iterations + 1, source))
         return True
+
+    def _write_bursts(self) -> None:
+        bursts = self.watch.probe.bursts
+        self.writer.add_bursts(bursts)
+        self._bursts_written = len(bursts)
 
     def _flush_now(self) -> None:
         self.writer.flush()
@@ -223,14 +233,19 @@ def _exit_code(exc: SystemExit) -> int:
 
 
 def _run_script(path: str, hook: Optional[IterateOn]) -> None:
-    main_names = ("__main__", os.path.splitext(os.path.basename(path))[0])
-    if hook is None or hook.module not in main_names:
-        runpy.run_path(path, run_name="__main__")
+    """Run the file as ``__main__``, as ``python path`` does: a real module in
+    ``sys.modules`` (so its globals are named as such in holder paths), compiled with
+    the iteration decorator when ``--iterate-on`` names one of its functions."""
+    if os.path.isdir(path) or not path.endswith(".py"):
+        runpy.run_path(path, run_name="__main__")  # a directory or zip with __main__.py
         return
-    # The program's own module holds the function: compile it with the decorator.
     with open(path, "rb") as fh:
         source = fh.read()
-    code, _ = compile_with_iterations(source, path, hook.path)
+    main_names = ("__main__", os.path.splitext(os.path.basename(path))[0])
+    if hook is not None and hook.module in main_names:
+        code = compile_with_iterations(source, path, hook.path)[0]
+    else:
+        code = compile(source, path, "exec", dont_inherit=True)
     module = types.ModuleType("__main__")
     module.__dict__.update({"__file__": path, "__builtins__": __builtins__, "__cached__": None})
     saved = sys.modules.get("__main__")
@@ -299,5 +314,8 @@ def main() -> None:
     if raw is None:
         print("leaksleuth: error: this entry point is started by `leaksleuth run`", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+    # The CLI waits with SIGINT ignored, and an ignored signal stays ignored across exec:
+    # give the program Python's usual Ctrl-C (KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = json.loads(raw)
     sys.exit(execute(settings))
