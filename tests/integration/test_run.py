@@ -439,6 +439,7 @@ def test_ctrl_c_ends_the_program_with_a_report(tmp_path: Path) -> None:
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
+    assert out == ""  # the report went to stderr: stdout holds only the program's output
     assert "KeyboardInterrupt" in err and "\nLEAK " in err
     assert "interrupted (Ctrl-C)" in err
     run = read_store(str(capture))
