@@ -47,6 +47,7 @@ class ProgramRun:
         self.interval = float(settings.get("interval") or 1.0)
         self.preferred = "iterate-on" if settings.get("iterate_on") else "tick"
         self._lock = threading.Lock()
+        self._ticking = 0  # the thread inside tick(), if any
         self._source: Optional[str] = None
         self.sources: List[Tuple[int, str]] = []  # (first iteration, source)
         self._stop = threading.Event()
@@ -62,9 +63,13 @@ class ProgramRun:
     # -- iterations ---------------------------------------------------------------------
     def tick(self, source: str) -> None:
         """End of one iteration from ``source`` (iterate-on, tick, interval). Never raises."""
+        if self._ticking == threading.get_ident():
+            return  # re-entered (a signal handler, a nested wrapped call): already counted
         try:
             with self._lock:
+                self._ticking = threading.get_ident()
                 if self._finished or not self._accepts(source):
+                    self._ticking = 0
                     return
                 self.watch.tick()
                 probe = self.watch.probe
@@ -72,7 +77,9 @@ class ProgramRun:
                     probe.outside(self._write_bursts)
                 if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
                     probe.outside(self._flush_now)
+                self._ticking = 0
         except Exception as exc:  # the program must survive the tool
+            self._ticking = 0
             self.watch.probe.note_error("run tick", exc)
 
     def _accepts(self, source: str) -> bool:
