@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 from leaksleuth.capture import SIGNALS
-from leaksleuth.capture._store import CaptureWriter
+from leaksleuth.capture._store import CaptureWriter, read_store
 from leaksleuth.cli._reporting import analyse_run
 from leaksleuth.render import _html
 
@@ -107,7 +107,7 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
         fh.write(textwrap.dedent(PROGRAM))
     n = _calibrate(script)
     bare_cmd = [sys.executable, script, str(n), str(iterations)]
-    ratios, wall_ratios, bare_loops, run_loops = [], [], [], []
+    ratios, wall_ratios, bare_loops, run_loops, shares = [], [], [], [], []
     for r in range(rounds):
         capture = os.path.join(tmp, f"run{r}.db")
         run_cmd = [
@@ -123,6 +123,8 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
             got[name] = _loop_seconds(cmd)
             wall[name] = time.perf_counter() - t0
         ratios.append(got["run"] / got["bare"])
+        meta = read_store(capture).capture.meta
+        shares.append(meta["tool_s"] / (got["run"] - meta["tool_s"]))
         wall_ratios.append(wall["run"] / wall["bare"])
         bare_loops.append(got["bare"])
         run_loops.append(got["run"])
@@ -131,6 +133,10 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
         "bare_iteration_ms": statistics.median(bare_loops) / iterations * 1e3,
         "ratio": statistics.median(ratios),
         "ratios": ratios,
+        # leaksleuth's own time in the program (start-up and every tick) over the rest
+        # of the program's loop, as the child records it
+        "tool_share": statistics.median(shares),
+        "tool_shares": shares,
         # the whole command: interpreter start, the child process, the report at the end
         "wall_ratio": statistics.median(wall_ratios),
         "wall_ratios": wall_ratios,

@@ -120,6 +120,8 @@ class _Session:
         self._judge = self._interim_verdict
         self.probe.on_burst_end = self._holders
         self.native: Optional[Dict[str, Any]] = None
+        # Set when a verdict taken elsewhere (``leaksleuth run``'s parent) said leak.
+        self.leak_said = False
 
     def settle(self) -> None:
         """A full gc pass, recorded; never for a program that disabled the gc."""
@@ -196,7 +198,8 @@ class _Session:
     def _holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         """At the end of a burst, with tracing still on: what keeps the leak alive."""
         opts = self.options
-        if not opts.retention or self.last is None or self.last.status != "leak":
+        said_leak = self.leak_said or (self.last is not None and self.last.status == "leak")
+        if not opts.retention or not said_leak:
             return None
         analysis = opts.analysis
         classifier = SourceClassifier(analysis.user_files)
@@ -213,17 +216,18 @@ class _Session:
         return as_plain(found, opts.retention_seconds)
 
     def burst_plan(self, verdict: Verdict) -> BurstPlan:
+        return self.plan_for(burst_period(verdict))
+
+    def plan_for(self, period: int) -> BurstPlan:
+        """Windows at least as long as a detected sawtooth period (up to 200 iterations)."""
         opts = self.options
-        period = max((t.period for t in verdict.signals), default=1)
         window = max(opts.burst_window, min(period, 200))
         return BurstPlan(windows=opts.burst_windows, window=window, seconds=opts.burst_seconds)
 
     def wants_burst(self, verdict: Verdict) -> bool:
         if not self.options.attribution or self.bursts_started >= self.options.max_bursts:
             return False
-        if verdict.status == "leak":
-            return True
-        return verdict.status == "inconclusive" and any(t.slope > 0 for t in verdict.signals)
+        return growth_worth_a_burst(verdict)
 
     def start_burst(self, plan: BurstPlan) -> None:
         self.bursts_started += 1
@@ -233,6 +237,18 @@ class _Session:
         """A verdict confident enough to stop measuring."""
         settled = verdict.status in ("leak", "flat", "plateau")
         return settled and self.probe.iterations >= self.options.settle_iterations
+
+
+def burst_period(verdict: Verdict) -> int:
+    """The longest sawtooth period any signal showed (1: none)."""
+    return max((t.period for t in verdict.signals), default=1)
+
+
+def growth_worth_a_burst(verdict: Verdict) -> bool:
+    """Memory grows, or may: a leak, or an undecided verdict with a rising signal."""
+    if verdict.status == "leak":
+        return True
+    return verdict.status == "inconclusive" and any(t.slope > 0 for t in verdict.signals)
 
 
 def _call(session: _Session, call: Callable[[], object]) -> bool:
@@ -342,6 +358,22 @@ class Watch:
                 session.start_burst(session.burst_plan(verdict))
         except Exception as exc:  # the probe must never break the watched loop
             session.probe.note_error("checkpoint", exc)
+
+    def start_burst(self, leak: bool, period: int = 1) -> bool:
+        """Start the tracemalloc burst now, on a verdict taken outside this process
+        (``leak``: it said leak, so the holders are searched at the burst's end). False
+        if a burst runs or the allowed bursts were spent. Never raises."""
+        session = self._session
+        opts = session.options
+        if session.probe.bursting or session.bursts_started >= opts.max_bursts:
+            return False
+        try:
+            session.leak_said = session.leak_said or leak
+            session.start_burst(session.plan_for(period))
+            return True
+        except Exception as exc:
+            session.probe.note_error("burst", exc)
+            return False
 
     def iteration(self) -> _IterationContext:
         """``with w.iteration():`` times exactly the block as one iteration."""

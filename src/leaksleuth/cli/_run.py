@@ -10,12 +10,15 @@ The report goes to stderr, so the program's stdout stays its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from leaksleuth._errors import LeaksleuthError, UsageError
 from leaksleuth.cli._reporting import add_output_options, analyse_run, write_outputs
@@ -169,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     env = dict(os.environ)
-    env[ENV] = json.dumps(settings)
+    control_read, control_write = os.pipe()
+    env[ENV] = json.dumps({**settings, "control_fd": control_read})
     cmd = [sys.executable, "-c", "from leaksleuth.runner._child import main; main()"]
     view = None
     if live and sys.stderr.isatty():
@@ -182,8 +186,16 @@ def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     # Ctrl-C reaches the program (same process group) and ends it with a report; this
     # process only waits. A SIGTERM sent to this process is passed on.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    proc = subprocess.Popen(cmd, env=env, **streams)  # type: ignore[call-overload]
+    proc = subprocess.Popen(cmd, env=env, pass_fds=(control_read,), **streams)  # type: ignore[call-overload]
+    os.close(control_read)
     previous_term = signal.signal(signal.SIGTERM, lambda s, f: proc.send_signal(signal.SIGTERM))
+    looks = threading.Thread(
+        target=_interim_looks,
+        args=(settings["capture"], control_write, lambda: proc.poll() is not None),
+        name="leaksleuth-looks",
+        daemon=True,
+    )
+    looks.start()
     try:
         if view is not None:
             view.watch(done=lambda: proc.poll() is not None)
@@ -191,4 +203,38 @@ def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
+        with contextlib.suppress(OSError):
+            os.close(control_write)
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
+
+
+def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None:
+    """Take the interim verdicts here, from the capture file, so the program's process
+    pays nothing for them; when memory grows, ask it for its tracemalloc burst (once).
+
+    Looks come at growing intervals (2 s, then 1.5 times longer each, at most 30 s). The
+    burst is asked for on a leak verdict (then the holders are searched too), or, from
+    the fifth look on (about 16 s), on an undecided verdict with a rising signal.
+    """
+    from leaksleuth._api import burst_period, growth_worth_a_burst
+    from leaksleuth.analysis import build_report
+    from leaksleuth.capture._store import read_store
+
+    wait, looks = 2.0, 0
+    next_look = time.monotonic() + wait
+    while not done():
+        time.sleep(0.2)
+        if time.monotonic() < next_look:
+            continue
+        wait = min(wait * 1.5, 30.0)
+        next_look = time.monotonic() + wait
+        looks += 1
+        try:
+            verdict = build_report(read_store(capture).capture).verdict
+            leak = verdict.status == "leak"
+            if leak or (looks >= 5 and growth_worth_a_burst(verdict)):
+                line = f"burst {int(leak)} {burst_period(verdict)}\n"
+                os.write(control, line.encode("ascii"))
+                return
+        except Exception:  # not written yet, or the program is gone: look again later
+            continue

@@ -13,6 +13,7 @@ program's. Analysis happens in the parent, from the capture file.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,6 +48,8 @@ class ProgramRun:
         self.interval = float(settings.get("interval") or 1.0)
         self.preferred = "iterate-on" if settings.get("iterate_on") else "tick"
         self._lock = threading.Lock()
+        # The tool's own time in the program's threads: starting up, then every tick.
+        self.tool_seconds = 0.0
         self._ticking = 0  # the thread inside tick(), if any
         self._source: Optional[str] = None
         self.sources: List[Tuple[int, str]] = []  # (first iteration, source)
@@ -54,7 +57,14 @@ class ProgramRun:
         self._last_flush = time.monotonic()
         self._finished = False
         self._bursts_written = 0
-        options = CheckOptions(redact=not settings.get("no_redact", False))
+        # With a control channel, the CLI's process takes the interim looks (from the
+        # capture file) and asks for the burst: this process only reads and writes.
+        self.control_fd: Optional[int] = settings.get("control_fd")
+        self._burst_request: Optional[Tuple[bool, int]] = None
+        options = CheckOptions(
+            redact=not settings.get("no_redact", False),
+            analysis_budget=0.0 if self.control_fd is not None else None,
+        )
         self.watch = Watch(settings["target"], None, options)
         self.writer = CaptureWriter(capture_path, _facts(settings))
         self.watch.probe.sink = self.writer.add
@@ -65,6 +75,13 @@ class ProgramRun:
         """End of one iteration from ``source`` (iterate-on, tick, interval). Never raises."""
         if self._ticking == threading.get_ident():
             return  # re-entered (a signal handler, a nested wrapped call): already counted
+        started = time.perf_counter()
+        try:
+            self._tick(source)
+        finally:
+            self.tool_seconds += time.perf_counter() - started
+
+    def _tick(self, source: str) -> None:
         try:
             with self._lock:
                 self._ticking = threading.get_ident()
@@ -72,6 +89,10 @@ class ProgramRun:
                     self._ticking = 0
                     return
                 self.watch.tick()
+                request = self._burst_request
+                if request is not None:
+                    self._burst_request = None
+                    self.watch.start_burst(*request)
                 probe = self.watch.probe
                 if len(probe.bursts) > self._bursts_written:
                     probe.outside(self._write_bursts)
@@ -108,6 +129,18 @@ class ProgramRun:
     def start_threads(self) -> None:
         threading.Thread(target=self._windows, name="leaksleuth-interval", daemon=True).start()
         threading.Thread(target=self._flusher, name="leaksleuth-flush", daemon=True).start()
+        if self.control_fd is not None:
+            threading.Thread(target=self._control, name="leaksleuth-control", daemon=True).start()
+
+    def _control(self) -> None:
+        """Requests from the CLI's process, one line each: ``burst LEAK PERIOD``."""
+        assert self.control_fd is not None
+        with os.fdopen(self.control_fd, "r", encoding="ascii", errors="replace") as lines:
+            for line in lines:
+                words = line.split()
+                if len(words) == 3 and words[0] == "burst":
+                    with contextlib.suppress(ValueError):
+                        self._burst_request = (words[1] == "1", int(words[2]))
 
     def _windows(self) -> None:
         while not self._stop.wait(self.interval):
@@ -139,6 +172,7 @@ class ProgramRun:
             try:
                 capture = self.watch.close(exc, stop_reason)
                 capture.meta["iteration_sources"] = self.sources
+                capture.meta["tool_s"] = self.tool_seconds
                 capture.meta["interval_s"] = self.interval
                 if self.hook is not None:
                     capture.meta["iterate_on"] = self.hook.spec
@@ -179,7 +213,8 @@ def _after_fork_in_child() -> None:
     base = run.settings["capture"]
     path = f"{base[:-3] if base.endswith('.db') else base}.{os.getpid()}.db"
     try:
-        child = ProgramRun(run.settings, path)
+        # The control channel is the parent process's: a forked one looks for itself.
+        child = ProgramRun({**run.settings, "control_fd": None}, path)
         child.hook = run.hook
         child.preferred = run.preferred
         _state.ACTIVE = child
@@ -281,6 +316,7 @@ def execute(settings: Dict[str, Any]) -> int:
     else:
         assert script is not None
         sys.path[0] = os.path.dirname(os.path.abspath(script))
+    started = time.perf_counter()
     run = ProgramRun(settings, settings["capture"])
     _state.ACTIVE = run
     if settings.get("iterate_on"):
@@ -289,6 +325,7 @@ def execute(settings: Dict[str, Any]) -> int:
         run.hook.install(names)
     os.register_at_fork(after_in_child=_after_fork_in_child)
     run.start_threads()
+    run.tool_seconds += time.perf_counter() - started
     code, error, stop = 0, None, "the program exited"
     try:
         if module is not None:
