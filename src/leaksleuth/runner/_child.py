@@ -30,12 +30,14 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from leaksleuth._api import CheckOptions, Watch
 from leaksleuth.capture._store import CaptureWriter, add_process
+from leaksleuth.probe import ProbeConfig
 from leaksleuth.runner import _state
 from leaksleuth.runner._hooks import IterateOn, compile_with_iterations
 
 ENV = "LEAKSLEUTH_RUN"
 EXIT_USAGE = 2
 FLUSH_SECONDS = 1.0
+READ_BUDGET = 0.0025  # of the program's time, for reading the signals
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -50,11 +52,11 @@ class ProgramRun:
         self._lock = threading.Lock()
         # The tool's own time in the program's threads: starting up, then every tick.
         self.tool_seconds = 0.0
-        self._ticking = 0  # the thread inside tick(), if any
+        self._owner = 0  # the thread inside tick(), if any
         self._source: Optional[str] = None
         self.sources: List[Tuple[int, str]] = []  # (first iteration, source)
         self._stop = threading.Event()
-        self._last_flush = time.monotonic()
+        self._flush_due = time.perf_counter() + FLUSH_SECONDS
         self._finished = False
         self._bursts_written = 0
         # With a control channel, the CLI's process takes the interim looks (from the
@@ -64,44 +66,53 @@ class ProgramRun:
         options = CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
+            # A whole program runs for long: half watch()'s reading budget still gives
+            # thousands of rows an hour, and keeps the program's cost within 2%.
+            probe=ProbeConfig(record_budget=READ_BUDGET, gc_budget=READ_BUDGET / 2),
         )
         self.watch = Watch(settings["target"], None, options)
+        self._probe = self.watch.probe
+        self._looks_here = self.control_fd is None
         self.writer = CaptureWriter(capture_path, _facts(settings))
         self.watch.probe.sink = self.writer.add
         self.hook: Optional[IterateOn] = None
 
     # -- iterations ---------------------------------------------------------------------
     def tick(self, source: str) -> None:
-        """End of one iteration from ``source`` (iterate-on, tick, interval). Never raises."""
-        if self._ticking == threading.get_ident():
-            return  # re-entered (a signal handler, a nested wrapped call): already counted
-        started = time.perf_counter()
-        try:
-            self._tick(source)
-        finally:
-            self.tool_seconds += time.perf_counter() - started
+        """End of one iteration from ``source`` (iterate-on, tick, interval). Never raises.
 
-    def _tick(self, source: str) -> None:
+        Kept short: right after the program's own work the caches are cold, and each
+        call and attribute here costs more than it would in a tight loop.
+        """
+        clock = time.perf_counter
+        started = clock()
+        lock = self._lock
+        if not lock.acquire(blocking=False):
+            if self._owner == threading.get_ident():
+                return  # re-entered (a signal handler during a tick): already counted
+            lock.acquire()
         try:
-            with self._lock:
-                self._ticking = threading.get_ident()
-                if self._finished or not self._accepts(source):
-                    self._ticking = 0
-                    return
-                self.watch.tick()
-                request = self._burst_request
-                if request is not None:
-                    self._burst_request = None
-                    self.watch.start_burst(*request)
-                probe = self.watch.probe
-                if len(probe.bursts) > self._bursts_written:
-                    probe.outside(self._write_bursts)
-                if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-                    probe.outside(self._flush_now)
-                self._ticking = 0
+            self._owner = threading.get_ident()
+            if self._finished or (source != self._source and not self._accepts(source)):
+                return
+            probe = self._probe
+            if self._looks_here:
+                self.watch.tick()  # interim looks in this process (forked children)
+            else:
+                probe.tick()
+            if self._burst_request is not None:
+                request, self._burst_request = self._burst_request, None
+                self.watch.start_burst(*request)
+            if len(probe.bursts) > self._bursts_written:
+                probe.outside(self._write_bursts)
+            if clock() >= self._flush_due:
+                probe.outside(self._flush_now)
         except Exception as exc:  # the program must survive the tool
-            self._ticking = 0
-            self.watch.probe.note_error("run tick", exc)
+            self._probe.note_error("run tick", exc)
+        finally:
+            self._owner = 0
+            lock.release()
+            self.tool_seconds += clock() - started
 
     def _accepts(self, source: str) -> bool:
         if source == self._source:
@@ -124,7 +135,7 @@ class ProgramRun:
 
     def _flush_now(self) -> None:
         self.writer.flush()
-        self._last_flush = time.monotonic()
+        self._flush_due = time.perf_counter() + FLUSH_SECONDS
 
     def start_threads(self) -> None:
         threading.Thread(target=self._windows, name="leaksleuth-interval", daemon=True).start()
@@ -152,7 +163,7 @@ class ProgramRun:
         # Rows wait for the next tick's flush; when the program stops ticking, this
         # thread writes them, so a kill loses at most the last second.
         while not self._stop.wait(FLUSH_SECONDS / 2):
-            if time.monotonic() - self._last_flush < FLUSH_SECONDS:
+            if time.perf_counter() < self._flush_due:
                 continue
             try:
                 with self._lock:
