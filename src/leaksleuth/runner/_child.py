@@ -209,6 +209,9 @@ def _facts(settings: Dict[str, Any]) -> Dict[str, Any]:
 
 # -- following forks ------------------------------------------------------------------------
 _INHERITED: List[Any] = []  # writers inherited over a fork: never closed in the child
+# The program's module (or globals): kept until the process ends, as Python keeps
+# __main__, so the levels measured at the end still include what the program holds.
+_KEEP_ALIVE: List[Any] = []
 
 
 def _after_fork_in_child() -> None:
@@ -290,7 +293,8 @@ def _run_script(path: str, hook: Optional[IterateOn]) -> None:
     ``sys.modules`` (so its globals are named as such in holder paths), compiled with
     the iteration decorator when ``--iterate-on`` names one of its functions."""
     if os.path.isdir(path) or not path.endswith(".py"):
-        runpy.run_path(path, run_name="__main__")  # a directory or zip with __main__.py
+        # A directory or zip with __main__.py; its globals stay alive to the end.
+        _KEEP_ALIVE.append(runpy.run_path(path, run_name="__main__"))
         return
     with open(path, "rb") as fh:
         source = fh.read()
@@ -301,13 +305,11 @@ def _run_script(path: str, hook: Optional[IterateOn]) -> None:
         code = compile(source, path, "exec", dont_inherit=True)
     module = types.ModuleType("__main__")
     module.__dict__.update({"__file__": path, "__builtins__": __builtins__, "__cached__": None})
-    saved = sys.modules.get("__main__")
+    # Like `python path`, the program's module stays __main__ to the end: what its
+    # globals hold is still alive when the run's last levels are measured.
     sys.modules["__main__"] = module
-    try:
-        exec(code, module.__dict__)
-    finally:
-        if saved is not None:
-            sys.modules["__main__"] = saved
+    _KEEP_ALIVE.append(module)
+    exec(code, module.__dict__)
 
 
 def execute(settings: Dict[str, Any]) -> int:
@@ -341,7 +343,7 @@ def execute(settings: Dict[str, Any]) -> int:
     try:
         if module is not None:
             sys.argv = [module, *args]
-            runpy.run_module(module, run_name="__main__", alter_sys=True)
+            _KEEP_ALIVE.append(runpy.run_module(module, run_name="__main__", alter_sys=True))
         else:
             assert script is not None
             sys.argv = [script, *args]
