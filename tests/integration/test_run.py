@@ -67,6 +67,19 @@ def _run(args: List[str], cwd: Path, timeout: float = 120) -> subprocess.Complet
     )
 
 
+def _start(args: List[str], cwd: Path) -> subprocess.Popen[str]:
+    """``leaksleuth ARGS`` in the background, in its own process group (as a terminal's
+    foreground job is), output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "leaksleuth", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(textwrap.dedent(text))
     return path
@@ -190,15 +203,7 @@ def test_sigkill_mid_run_leaves_a_readable_capture(tmp_path: Path) -> None:
         """,
     )
     capture = tmp_path / "k.db"
-    env = dict(os.environ)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "forever.py"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
+    proc = _start(["run", "--capture", str(capture), "forever.py"], tmp_path)
     time.sleep(4.0)
     os.killpg(proc.pid, signal.SIGKILL)  # the tool and the program, no goodbye
     proc.communicate(timeout=30)
@@ -339,13 +344,7 @@ def test_live_follows_a_capture_while_the_program_runs(tmp_path: Path) -> None:
         """,
     )
     capture = tmp_path / "l.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "slow.py"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(["run", "--capture", str(capture), "slow.py"], tmp_path)
     try:
         deadline = time.monotonic() + 30
         while not capture.exists() and time.monotonic() < deadline:
@@ -425,14 +424,7 @@ def test_ctrl_c_ends_the_program_with_a_report(tmp_path: Path) -> None:
         """,
     )
     capture = tmp_path / "c.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "leaksleuth", "run", "--capture", str(capture), "endless.py"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
+    proc = _start(["run", "--capture", str(capture), "endless.py"], tmp_path)
     assert proc.stdout is not None
     assert proc.stdout.readline() == "started\n"
     time.sleep(2.0)

@@ -7,7 +7,9 @@ subprocesses never see it). This process runs the program as ``__main__`` with i
 stream to the capture file. Iterations come from ``--iterate-on`` calls, else from the
 program's ``leaksleuth.tick()`` calls, else from time windows (a daemon thread ticks
 every ``--interval`` seconds until a better source ticks). The exit status is the
-program's. Analysis happens in the parent, from the capture file.
+program's. Analysis happens in the parent, from the capture file: the interim verdicts
+too, and when one says memory grows the parent asks, over a pipe, for the tracemalloc
+burst (and the holder search), the two things that must run here.
 """
 
 from __future__ import annotations
