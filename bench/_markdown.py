@@ -334,7 +334,9 @@ def capture_section(results: dict[str, Any]) -> list[str]:
         "time in the program (starting up in it, then every tick: reading, interim looks, "
         "the burst, flushing), as the program's process records it, over the rest of the "
         f"loop: **{run.get('tool_share', float('nan')) * 100:.2f}%** (median; worst round "
-        f"{max(run.get('tool_shares', [float('nan')])) * 100:.2f}%). The whole command "
+        f"{max(run.get('tool_shares', [float('nan')])) * 100:.2f}%), "
+        f"{run.get('tool_us_per_iteration', float('nan')):.1f} µs per iteration, start-up "
+        "included. The whole command "
         "against the whole `python script.py` (starting the child process and the report "
         f"at the end included, fixed costs of a run): {run.get('wall_ratio', float('nan')):.3f}x.",
         "",

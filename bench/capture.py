@@ -4,7 +4,7 @@
    flushed every 1000 rows as a run flushes each second), through the real writer.
    File size per iteration, then ``leaksleuth report``'s work on it (read + analyse)
    and the HTML report's size.
-2. ``leaksleuth run`` against ``python script.py``: a program of 2000 iterations of
+2. ``leaksleuth run`` against ``python script.py``: a program of 5000 iterations of
    about 1 ms of mixed work, calling ``leaksleuth.tick()`` each iteration; the program
    times its own loop. Rounds alternate which runs first; ratios are per round.
 
@@ -106,9 +106,11 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
     with open(script, "w", encoding="utf-8") as fh:
         fh.write(textwrap.dedent(PROGRAM))
     n = _calibrate(script)
-    bare_cmd = [sys.executable, script, str(n), str(iterations)]
-    ratios, wall_ratios, bare_loops, run_loops, shares = [], [], [], [], []
+    ratios, wall_ratios, bare_loops, run_loops, shares, per_iteration = [], [], [], [], [], []
     for r in range(rounds):
+        # The machine's speed drifts: size the work to 1 ms again before each round.
+        n = _calibrate(script, n, steps=1)
+        bare_cmd = [sys.executable, script, str(n), str(iterations)]
         capture = os.path.join(tmp, f"run{r}.db")
         run_cmd = [
             sys.executable, "-m", "leaksleuth", "run", "--capture", capture,
@@ -125,6 +127,7 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
         ratios.append(got["run"] / got["bare"])
         meta = read_store(capture).capture.meta
         shares.append(meta["tool_s"] / (got["run"] - meta["tool_s"]))
+        per_iteration.append(meta["tool_s"] / iterations * 1e6)
         wall_ratios.append(wall["run"] / wall["bare"])
         bare_loops.append(got["bare"])
         run_loops.append(got["run"])
@@ -137,6 +140,7 @@ def run_overhead(rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
         # of the program's loop, as the child records it
         "tool_share": statistics.median(shares),
         "tool_shares": shares,
+        "tool_us_per_iteration": statistics.median(per_iteration),
         # the whole command: interpreter start, the child process, the report at the end
         "wall_ratio": statistics.median(wall_ratios),
         "wall_ratios": wall_ratios,
@@ -150,9 +154,8 @@ def _loop_seconds(cmd: list[str]) -> float:
     return float(done.stdout.strip().splitlines()[0])
 
 
-def _calibrate(script: str) -> int:
-    n = 2000
-    for _ in range(3):
+def _calibrate(script: str, n: int = 2000, steps: int = 3) -> int:
+    for _ in range(steps):
         per = _loop_seconds([sys.executable, script, str(n), "1000"]) / 1000
         n = max(8, round(n * 0.001 / per))
     return n
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         result = {
             "capture": capture_size(100_000 if args.quick else 1_000_000, tmp),
-            "run": run_overhead(3 if args.quick else 8, 2000, tmp),
+            "run": run_overhead(3 if args.quick else 8, 5000, tmp),
         }
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=2)

@@ -51,10 +51,10 @@ class ProgramRun:
         self.capture_path = capture_path
         self.interval = float(settings.get("interval") or 1.0)
         self.preferred = "iterate-on" if settings.get("iterate_on") else "tick"
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered only by a signal handler mid-tick
         # The tool's own time in the program's threads: starting up, then every tick.
         self.tool_seconds = 0.0
-        self._owner = 0  # the thread inside tick(), if any
+        self._depth = 0  # 1 while a tick runs (under the lock)
         self._source: Optional[str] = None
         self.sources: List[Tuple[int, str]] = []  # (first iteration, source)
         self._stop = threading.Event()
@@ -70,7 +70,10 @@ class ProgramRun:
             analysis_budget=0.0 if self.control_fd is not None else None,
             # A whole program runs for long: 0.2% of its time still reads thousands of
             # rows an hour, and keeps the program's cost within 2%.
-            probe=ProbeConfig(record_budget=READ_BUDGET, gc_budget=READ_BUDGET / 2),
+            # At least every 256th iteration (fast loops): the budget governs otherwise.
+            probe=ProbeConfig(
+                record_budget=READ_BUDGET, gc_budget=READ_BUDGET / 2, record_floor=256
+            ),
         )
         self.watch = Watch(settings["target"], None, options)
         self._probe = self.watch.probe
@@ -89,12 +92,12 @@ class ProgramRun:
         clock = time.perf_counter
         started = clock()
         lock = self._lock
-        if not lock.acquire(blocking=False):
-            if self._owner == threading.get_ident():
-                return  # re-entered (a signal handler during a tick): already counted
-            lock.acquire()
+        lock.acquire()
+        if self._depth:  # re-entered (a signal handler during a tick): already counted
+            lock.release()
+            return
+        self._depth = 1
         try:
-            self._owner = threading.get_ident()
             if self._finished or (source != self._source and not self._accepts(source)):
                 return
             probe = self._probe
@@ -112,7 +115,7 @@ class ProgramRun:
         except Exception as exc:  # the program must survive the tool
             self._probe.note_error("run tick", exc)
         finally:
-            self._owner = 0
+            self._depth = 0
             lock.release()
             self.tool_seconds += clock() - started
 
