@@ -188,6 +188,10 @@ def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     proc = subprocess.Popen(cmd, env=env, pass_fds=(control_read,), **streams)  # type: ignore[call-overload]
     os.close(control_read)
+    # This process only waits and analyses the capture: where both compete for a CPU,
+    # the program goes first.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
     previous_term = signal.signal(signal.SIGTERM, lambda s, f: proc.send_signal(signal.SIGTERM))
     looks = threading.Thread(
         target=_interim_looks,
