@@ -103,9 +103,7 @@ class _Session:
         self.gc_enabled_at_start = gc.isenabled()
         probe = options.probe
         if probe.record_budget is None and record_budget is not None:
-            # The gc object count keeps its own budget: half the readings' one.
-            gc_budget = min(probe.gc_budget, record_budget / 2)
-            probe = replace(probe, record_budget=record_budget, gc_budget=gc_budget)
+            probe = replace(probe, record_budget=record_budget)
         self.probe = Probe(probe)
         # Garbage from before the run would otherwise be freed by the first interim
         # collection and show as a drop inside the measurement, hiding a warm-up; the

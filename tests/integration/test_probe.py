@@ -5,6 +5,7 @@ import tracemalloc
 
 import pytest
 
+from leaksleuth.capture import Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._signals import RssReader
 
@@ -44,16 +45,25 @@ class _SteppedClock:
         self.now += seconds
 
 
-def test_a_record_budget_reads_within_its_allowance_then_an_even_share_of_the_rest() -> None:
+def _budgeted_run(iterations: int, work: float, allowance: float, floor: int) -> Capture:
+    """A probe reading within 1% of the iterations' time, on a clock where each reading
+    costs 50 us and each iteration ``work`` seconds. gc_budget=0: the gc object count
+    (budgeted on its own) is taken once, at the start."""
     clock = _SteppedClock()
-    # gc_budget=0: the gc object count (budgeted on its own) is taken once, at the start.
-    config = ProbeConfig(record_budget=0.01, record_allowance=0.005, record_floor=64, gc_budget=0)
+    config = ProbeConfig(
+        record_budget=0.01, record_allowance=allowance, record_floor=floor, gc_budget=0
+    )
     probe = Probe(config, clock=clock)
-    for _ in range(600):
-        clock.work(1e-3)
+    for _ in range(iterations):
+        clock.work(work)
         probe.tick()
     cap = probe.capture("t")
     probe.close()
+    return cap
+
+
+def test_a_record_budget_reads_within_its_allowance_then_an_even_share_of_the_rest() -> None:
+    cap = _budgeted_run(600, work=1e-3, allowance=0.005, floor=64)
     assert cap.iterations_run == 600
     # Readings of 50 us may take 5 ms plus 1% of the 0.6 s run: about 220 of them, the
     # first ones back to back, then one in five (1% of a 1 ms iteration is a fifth).
@@ -67,14 +77,7 @@ def test_a_record_budget_reads_within_its_allowance_then_an_even_share_of_the_re
 
 
 def test_a_record_budget_still_reads_every_floor_th_iteration_of_a_very_fast_loop() -> None:
-    clock = _SteppedClock()
-    config = ProbeConfig(record_budget=0.01, record_allowance=0.0, record_floor=16, gc_budget=0)
-    probe = Probe(config, clock=clock)
-    for _ in range(320):
-        clock.work(1e-6)
-        probe.tick()
-    cap = probe.capture("t")
-    probe.close()
+    cap = _budgeted_run(320, work=1e-6, allowance=0.0, floor=16)
     assert len(cap.iteration) == 20
     assert {b - a for a, b in zip(cap.iteration, cap.iteration[1:])} == {16}
 

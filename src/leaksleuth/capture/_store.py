@@ -113,7 +113,7 @@ class CaptureWriter:
         self._queue = array("d", bytes(8 * _QUEUE_ROWS * _WIDTH))
         self._queued = 0
         self._rows = 0
-        self._bursts = 0  # bursts written so far
+        self.bursts_written = 0
         with self._db:
             self._db.executescript(_SCHEMA)
             facts = {"format": FORMAT, "schema_version": SCHEMA_VERSION, **meta}
@@ -169,12 +169,12 @@ class CaptureWriter:
 
     def add_bursts(self, bursts: Sequence[Burst]) -> None:
         """Write the bursts not written yet (as they end, so a live view sees sites)."""
-        if len(bursts) <= self._bursts:
+        if len(bursts) <= self.bursts_written:
             return
         with self._db:
-            for b in range(self._bursts, len(bursts)):
+            for b in range(self.bursts_written, len(bursts)):
                 _write_burst(self._db, b, bursts[b])
-        self._bursts = len(bursts)
+        self.bursts_written = len(bursts)
 
     def finish(self, capture: Capture) -> None:
         """Write what the run recorded besides the samples, and close."""

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 
 from leaksleuth._api import CheckOptions, check
 from leaksleuth._errors import UsageError
 from leaksleuth.cli._progress import progress_display
+from leaksleuth.cli._reporting import terminal_style, write_file
 from leaksleuth.cli._target import TARGET_FORMS, load_target, run_setup
-from leaksleuth.render import render_json, render_terminal, render_verdict
+from leaksleuth.render import render_html, render_json, render_terminal, render_verdict
 from leaksleuth.report import Report
 
 EXIT_NO_LEAK = 0
@@ -211,20 +210,12 @@ def measure(args: argparse.Namespace) -> Report:
             )
 
 
-def _terminal_style() -> tuple[int, bool]:
-    """Width and colour for the terminal report, from stdout and NO_COLOR/FORCE_COLOR."""
-    if not sys.stdout.isatty():
-        return 100, bool(os.environ.get("FORCE_COLOR"))
-    color = not os.environ.get("NO_COLOR")
-    return shutil.get_terminal_size((100, 24)).columns, color
-
-
 def print_report(report: Report, *, json_output: bool, quiet: bool) -> None:
     """Write the report to stdout: JSON, the verdict only (quiet), or the full report."""
     if json_output:
         text = render_json(report) + "\n"
     else:
-        width, color = _terminal_style()
+        width, color = terminal_style(sys.stdout)
         render = render_verdict if quiet else render_terminal
         text = render(report, width=width, color=color)
     sys.stdout.write(text)
@@ -236,8 +227,5 @@ def run(args: argparse.Namespace) -> int:
     report = measure(args)
     print_report(report, json_output=args.json, quiet=args.quiet)
     if args.html:
-        from leaksleuth.cli._reporting import write_file
-        from leaksleuth.render import _html
-
-        write_file(args.html, _html.render(report))
+        write_file(args.html, render_html(report))
     return exit_code(report)

@@ -9,6 +9,8 @@ run is finished (or on Ctrl-C), leaving the last report on screen.
 from __future__ import annotations
 
 import argparse
+import os
+import pty
 import shutil
 import sys
 import time
@@ -18,6 +20,7 @@ from leaksleuth._errors import CaptureError, UsageError
 from leaksleuth.analysis import build_report
 from leaksleuth.capture._store import read_store
 from leaksleuth.render import render_terminal
+from leaksleuth.report import Report
 
 DESCRIPTION = """\
 Follow a capture file of `leaksleuth run` while the program runs (in another
@@ -46,13 +49,18 @@ def add_parser(subcommands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _analysed(path: str) -> tuple[Report, bool]:
+    """The report on what the capture holds now, and whether the run has finished."""
+    stored = read_store(path)
+    return build_report(stored.capture), stored.finished
+
+
 def frame(path: str, width: int, color: bool) -> tuple[str, bool]:
     """One frame of the view, and whether the run has finished."""
-    stored = read_store(path)
-    report = build_report(stored.capture)
-    state = "finished" if stored.finished else "running"
+    report, finished = _analysed(path)
+    state = "finished" if finished else "running"
     head = f"leaksleuth live  {path}  ({state}, {time.strftime('%H:%M:%S')})\n"
-    return head + render_terminal(report, width=width, color=color, max_suspects=3), stored.finished
+    return head + render_terminal(report, width=width, color=color, max_suspects=3), finished
 
 
 def compact(path: str, width: int) -> tuple[Any, bool]:
@@ -63,9 +71,8 @@ def compact(path: str, width: int) -> tuple[Any, bool]:
     from leaksleuth.render._chart import memory_chart
     from leaksleuth.render._terminal import verdict_section
 
-    stored = read_store(path)
-    report = build_report(stored.capture)
-    state = "finished" if stored.finished else "running"
+    report, finished = _analysed(path)
+    state = "finished" if finished else "running"
     parts: list[Any] = [Text(f"leaksleuth live · {state} · {path}", style="bold")]
     parts.append(verdict_section(report))
     chart = memory_chart(report, width=width)
@@ -74,7 +81,7 @@ def compact(path: str, width: int) -> tuple[Any, bool]:
     if report.suspects:
         top = report.suspects[0]
         parts.append(Text(f"top suspect: {top.file}:{top.line}  {top.source.strip()}"))
-    return Group(*parts), stored.finished
+    return Group(*parts), finished
 
 
 def follow(
@@ -120,16 +127,12 @@ class LiveRun:
     program's output passed through above it.
 
     The program writes to pseudo-terminals (so it still sees a terminal, with this
-    terminal's size); a thread copies each line above the live view. Output that goes
-    elsewhere (stdout redirected to a file) is copied byte for byte, untouched.
+    terminal's size); a thread copies each line above the live view. A stream that is
+    not a terminal (stdout redirected to a file) stays the program's own, untouched.
     """
 
     def __init__(self, capture: str) -> None:
-        import os
-        import pty
-
         self.capture = capture
-        self._os = os
         self.fds: dict[str, tuple[int, int]] = {}
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
@@ -150,7 +153,7 @@ class LiveRun:
 
         console = Console(file=sys.stderr)
         for _, slave in self.fds.values():
-            self._os.close(slave)  # the child holds them now
+            os.close(slave)  # the child holds them now
         with Live(console=console, refresh_per_second=2, transient=True) as live:
             threads = [
                 threading.Thread(target=self._copy, args=(master, live), daemon=True)
@@ -172,7 +175,7 @@ class LiveRun:
         pending = b""
         while True:
             try:
-                chunk = self._os.read(master, 65536)
+                chunk = os.read(master, 65536)
             except OSError:  # the program closed its end
                 chunk = b""
             if not chunk:
@@ -185,7 +188,7 @@ class LiveRun:
                 )
         if pending:
             live.console.print(pending.decode("utf-8", "replace"), markup=False, highlight=False)
-        self._os.close(master)
+        os.close(master)
 
 
 def _copy_size(from_fd: int, to_fd: int) -> None:

@@ -14,7 +14,7 @@ from leaksleuth._errors import CaptureError, UsageError
 from leaksleuth.analysis import build_report
 from leaksleuth.capture import Capture
 from leaksleuth.capture._store import is_store, read_store, write_suspects
-from leaksleuth.render import render_json, render_terminal
+from leaksleuth.render import render_html, render_json, render_terminal
 from leaksleuth.report import Report
 
 
@@ -47,15 +47,6 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="show object descriptions as they are; by default what looks like a secret is masked",
     )
-
-
-def load_capture(path: str) -> Capture:
-    """A capture file of either kind: the SQLite store, or a JSON capture."""
-    if not os.path.exists(path):
-        raise CaptureError(f"no such capture file: {path}")
-    if is_store(path):
-        return read_store(path).capture
-    return Capture.load(path)
 
 
 def analyse_run(path: str, redact: bool = True) -> List[ProcessReport]:
@@ -112,16 +103,14 @@ def write_outputs(reports: List[ProcessReport], args: argparse.Namespace, stream
         if args.json == "-":
             stream.write(render_json(item.report) + "\n")
         else:
-            width, color = _style(stream)
+            width, color = terminal_style(stream)
             stream.write(header + render_terminal(item.report, width=width, color=color))
         if args.json not in (None, "-"):
             path = args.json if not item.child else _numbered(args.json, item.pid)
             write_file(path, render_json(item.report) + "\n")
         if args.html:
-            from leaksleuth.render import _html
-
             path = args.html if not item.child else _numbered(args.html, item.pid)
-            write_file(path, _html.render(item.report))
+            write_file(path, render_html(item.report))
     stream.flush()
 
 
@@ -135,7 +124,9 @@ def write_file(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _style(stream: TextIO) -> tuple[int, bool]:
+def terminal_style(stream: TextIO) -> tuple[int, bool]:
+    """Width and colour for a report written to ``stream``, from the stream and
+    NO_COLOR/FORCE_COLOR."""
     if not stream.isatty():
         return 100, bool(os.environ.get("FORCE_COLOR"))
     return shutil.get_terminal_size((100, 24)).columns, not os.environ.get("NO_COLOR")

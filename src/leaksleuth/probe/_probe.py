@@ -43,6 +43,8 @@ class ProbeConfig:
     so the readings that are taken fall evenly over the run; at least every
     ``record_floor``-th iteration is read whatever it costs. None (the default) reads
     every iteration, and so does an infinite budget. Burst iterations are always read.
+    ``gc_budget``: the gc object count's own budget (a heap walk can take longer than a
+    whole reading allowance); None means half the reading budget, or 0.5% unbudgeted.
     """
 
     capacity: int = 4096
@@ -50,7 +52,7 @@ class ProbeConfig:
     record_floor: int = 64
     record_allowance: float = 0.005
     nframes: int = 24
-    gc_budget: float = 0.005
+    gc_budget: Optional[float] = None
     collect_before_snapshot: bool = True
     census: bool = True  # count live objects by type at each burst snapshot
 
@@ -83,7 +85,7 @@ class Probe:
         self._buffer = SampleBuffer(config.capacity)
         self._rss = RssReader()
         self._malloc = MallocReader()
-        self._gc_objects = GcObjectCounter(config.gc_budget, clock)
+        self._gc_objects = GcObjectCounter(_gc_budget(config), clock)
         self._resources = ResourceReader()
         self._gpu = GpuReader()
         self._row_iteration, self._row_elapsed = 0, 0.0
@@ -375,6 +377,13 @@ class Probe:
         except Exception as exc:
             self.note_error("baseline", exc)
             return {}
+
+
+def _gc_budget(config: ProbeConfig) -> float:
+    if config.gc_budget is not None:
+        return config.gc_budget
+    budget = config.record_budget
+    return 0.005 if budget is None or math.isinf(budget) else budget / 2
 
 
 def _nothing() -> None:

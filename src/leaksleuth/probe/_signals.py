@@ -51,21 +51,18 @@ def _load_mallinfo2() -> Optional[Callable[[], Any]]:
 
 class TimeBudget:
     """Whether a costly reading may be taken now: while the readings' total cost stays
-    under ``fraction`` of the time the watched iterations took (plus a first
-    ``allowance`` in seconds), and, with ``floor``, at least every ``floor``-th time it is
-    asked (so that very fast loops still get a series). The caller times each reading it
-    takes with ``spend``."""
+    under ``fraction`` of the time the watched iterations took, and, with ``floor``, at
+    least every ``floor``-th time it is asked (so that very fast loops still get a
+    series). The caller times each reading it takes with ``spend``."""
 
-    def __init__(self, fraction: float, floor: int = 0, allowance: float = 0.0) -> None:
+    def __init__(self, fraction: float, floor: int = 0) -> None:
         self._fraction = fraction
         self._floor = floor
-        self._allowance = allowance
         self._spent = 0.0
         self._skipped = 0
 
     def allows(self, elapsed: float) -> bool:
-        within = self._spent <= self._fraction * elapsed + self._allowance
-        if within or 0 < self._floor <= self._skipped + 1:
+        if self._spent <= self._fraction * elapsed or 0 < self._floor <= self._skipped + 1:
             self._skipped = 0
             return True
         self._skipped += 1

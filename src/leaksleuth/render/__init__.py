@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from leaksleuth.render import _html, _json, _terminal
+from leaksleuth.render._html import render as render_html
 from leaksleuth.render._json import render as render_json
 from leaksleuth.render._terminal import render as render_terminal
 from leaksleuth.render._terminal import render_verdict
@@ -28,4 +29,11 @@ class Renderer(Protocol):
 
 RENDERERS: dict[str, Renderer] = {"terminal": _terminal, "json": _json, "html": _html}
 
-__all__ = ["RENDERERS", "Renderer", "render_json", "render_terminal", "render_verdict"]
+__all__ = [
+    "RENDERERS",
+    "Renderer",
+    "render_html",
+    "render_json",
+    "render_terminal",
+    "render_verdict",
+]

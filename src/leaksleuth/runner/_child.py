@@ -48,7 +48,6 @@ class ProgramRun:
 
     def __init__(self, settings: Dict[str, Any], capture_path: str) -> None:
         self.settings = settings
-        self.capture_path = capture_path
         self.interval = float(settings.get("interval") or 1.0)
         self.preferred = "iterate-on" if settings.get("iterate_on") else "tick"
         self._lock = threading.RLock()  # re-entered only by a signal handler mid-tick
@@ -60,7 +59,6 @@ class ProgramRun:
         self._stop = threading.Event()
         self._flush_due = time.perf_counter() + FLUSH_SECONDS
         self._finished = False
-        self._bursts_written = 0
         # With a control channel, the CLI's process takes the interim looks (from the
         # capture file) and asks for the burst: this process only reads and writes.
         self.control_fd: Optional[int] = settings.get("control_fd")
@@ -71,9 +69,7 @@ class ProgramRun:
             # A whole program runs for long: 0.2% of its time still reads thousands of
             # rows an hour, and keeps the program's cost within 2%.
             # At least every 256th iteration (fast loops): the budget governs otherwise.
-            probe=ProbeConfig(
-                record_budget=READ_BUDGET, gc_budget=READ_BUDGET / 2, record_floor=256
-            ),
+            probe=ProbeConfig(record_budget=READ_BUDGET, record_floor=256),
         )
         self.watch = Watch(settings["target"], None, options)
         self._probe = self.watch.probe
@@ -108,7 +104,7 @@ class ProgramRun:
             if self._burst_request is not None:
                 request, self._burst_request = self._burst_request, None
                 self.watch.start_burst(*request)
-            if len(probe.bursts) > self._bursts_written:
+            if len(probe.bursts) > self.writer.bursts_written:
                 probe.outside(self._write_bursts)
             if clock() >= self._flush_due:
                 probe.outside(self._flush_now)
@@ -134,9 +130,7 @@ class ProgramRun:
         return True
 
     def _write_bursts(self) -> None:
-        bursts = self.watch.probe.bursts
-        self.writer.add_bursts(bursts)
-        self._bursts_written = len(bursts)
+        self.writer.add_bursts(self._probe.bursts)
 
     def _flush_now(self) -> None:
         self.writer.flush()
