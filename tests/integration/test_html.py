@@ -11,6 +11,8 @@ import dataclasses
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -49,26 +51,50 @@ class Loaded:
     errors: List[str]  # console errors and uncaught exceptions
 
 
+# Run in a child process: Playwright and its event loop would otherwise stay in the test
+# process, whose heap the later retention tests walk within a time budget.
+_BROWSER = """
+import json, sys
+from playwright.sync_api import sync_playwright
+chromium, flags, uri, shot = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+errors = []
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=chromium, args=flags)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 1800}, offline=True)
+        tab = context.new_page()
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+        tab.goto(uri)
+        tab.wait_for_load_state("load")
+        if shot:
+            tab.screenshot(path=shot, full_page=True)
+        print(json.dumps({"dom": tab.content(), "errors": errors}))
+    finally:
+        browser.close()
+"""
+
+
 def _open(page: Path, screenshot: Optional[Path] = None) -> Loaded:
     """Load the page in headless Chromium (driven by Playwright), network off."""
     assert CHROMIUM, "chromium is missing: `make test` installs it (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    errors: List[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1800}, offline=True)
-            tab = context.new_page()
-            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-            tab.goto(page.as_uri())
-            tab.wait_for_load_state("load")
-            if screenshot is not None:
-                tab.screenshot(path=str(screenshot), full_page=True)
-            return Loaded(tab.content(), errors)
-        finally:
-            browser.close()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _BROWSER,
+            CHROMIUM,
+            json.dumps(_FLAGS),
+            page.as_uri(),
+            str(screenshot or ""),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    out = json.loads(done.stdout)
+    return Loaded(out["dom"], out["errors"])
 
 
 @pytest.fixture(scope="module")
@@ -129,11 +155,8 @@ def test_the_page_is_self_contained_and_small_for_a_very_long_series(leak_report
 
 
 def test_check_and_report_write_the_page_private_to_the_user(tmp_path: Path) -> None:
-    import json
     import os
     import stat
-    import subprocess
-    import sys
 
     target = tmp_path / "leaky.py"
     target.write_text("KEPT = []\ndef work():\n    KEPT.append(bytes(2048))\n")
