@@ -165,3 +165,26 @@ def test_objects_in_gc_garbage_name_it() -> None:
         assert (held.root_kind, held.root) == ("gc.garbage", "gc.garbage")
     finally:
         gc.garbage.clear()
+
+
+def test_a_search_that_left_referrers_unfollowed_does_not_blame_an_extension() -> None:
+    # 300 lists hold the object, each held only by C code: the search follows at most
+    # 256 referrers per level, so it cannot know that none of the rest has a root.
+    import ctypes
+
+    leaked = Payload(2)  # MARK-wide
+    ref = weakref.ref(leaked)
+    addresses = []
+    for _ in range(300):
+        holder = [leaked]
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(holder))
+        addresses.append(id(holder))
+    del holder, leaked
+    try:
+        result = _search("MARK-wide")
+        held = [h for h in result.objects if h.type.endswith("Payload")]
+        assert held and held[0].root_kind == "unknown", held
+    finally:
+        for address in addresses:
+            ctypes.pythonapi.Py_DecRef(ctypes.cast(address, ctypes.py_object))
+    assert ref() is None

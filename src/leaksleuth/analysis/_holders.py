@@ -21,7 +21,7 @@ _CONTAINER_TYPES = ("list", "dict", "set", "frozenset", "tuple", "collections.de
 RootDescriptions = {
     "native": "held outside Python-visible references, likely by an extension",
     "cycle": "an unreachable reference cycle that the disabled gc never collects",
-    "unknown": "no root found within the time budget",
+    "unknown": "no root found within the search's time, depth or breadth limits",
 }
 
 

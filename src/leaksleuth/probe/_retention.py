@@ -244,7 +244,8 @@ class _Search:
     def __init__(self, roots: _Roots, deadline: float) -> None:
         self.roots = roots
         self.deadline = deadline
-        self.cut_short = False
+        self.cut_short = False  # the deadline ended a search
+        self.narrowed = False  # the depth or breadth limit left referrers unfollowed
 
     def paths(
         self, targets: Sequence[Any], ignore: Iterable[int] = ()
@@ -285,10 +286,15 @@ class _Search:
                 if ri in keep:
                     continue
                 keep[ri] = r
-                if not self._classify(r, roots) and len(nxt) < _MAX_FRONTIER:
-                    nxt.append(r)
+                if not self._classify(r, roots):
+                    if len(nxt) < _MAX_FRONTIER:
+                        nxt.append(r)
+                    else:
+                        self.narrowed = True
             del refs, args
             frontier = nxt
+        else:
+            self.narrowed = self.narrowed or bool(frontier)
         out = [self._path(t, up, roots, keep) for t in targets]
         keep.clear()
         up.clear()
@@ -401,8 +407,12 @@ def find_holders(
         tb = user_frames(traceback_of(obj))
         if hit is None:
             # Nothing Python can see holds it: C code does, or (with the gc disabled) it
-            # is an unreachable cycle that nobody will ever collect.
-            kind = "unknown" if search.cut_short else "native" if gc.isenabled() else "cycle"
+            # is an unreachable cycle that nobody will ever collect. Unless the search
+            # stopped early or left referrers unfollowed: then nobody knows.
+            if search.cut_short or search.narrowed:
+                kind = "unknown"
+            else:
+                kind = "native" if gc.isenabled() else "cycle"
             root = ""
             path: Tuple[PathStep, ...] = (PathStep("?", type_name(obj), _length(obj)),)
         else:
