@@ -45,10 +45,13 @@ class _SteppedClock:
         self.now += seconds
 
 
-def _budgeted_run(iterations: int, work: float, allowance: float, floor: int) -> Capture:
+def _budgeted_run(
+    iterations: int, work: float, allowance: float, floor: int, closed: bool = False
+) -> Capture:
     """A probe reading within 1% of the iterations' time, on a clock where each reading
     costs 50 us and each iteration ``work`` seconds. gc_budget=0: the gc object count
-    (budgeted on its own) is taken once, at the start."""
+    (budgeted on its own) is taken once, at the start. ``closed``: the capture taken
+    after the probe closed, as a watch's end takes it."""
     clock = _SteppedClock()
     config = ProbeConfig(
         record_budget=0.01, record_allowance=allowance, record_floor=floor, gc_budget=0
@@ -57,6 +60,8 @@ def _budgeted_run(iterations: int, work: float, allowance: float, floor: int) ->
     for _ in range(iterations):
         clock.work(work)
         probe.tick()
+    if closed:
+        probe.close()
     cap = probe.capture("t")
     probe.close()
     return cap
@@ -80,6 +85,14 @@ def test_a_record_budget_still_reads_every_floor_th_iteration_of_a_very_fast_loo
     cap = _budgeted_run(320, work=1e-6, allowance=0.0, floor=16)
     assert len(cap.iteration) == 20
     assert {b - a for a, b in zip(cap.iteration, cap.iteration[1:])} == {16}
+
+
+def test_closing_reads_the_last_iteration_that_the_budget_skipped() -> None:
+    # Floor rows at 1, 17, ..., 321; the run ends at 330: the data must end there too,
+    # with the mean time of the nine iterations the last row stands for.
+    cap = _budgeted_run(330, work=1e-6, allowance=0.0, floor=16, closed=True)
+    assert cap.iteration[-2:] == [321, 330]
+    assert abs(cap.signals["wall"][-1] - (1e-6 + 50e-6)) < 1e-6
 
 
 def test_burst_traces_only_its_window_and_restores_tracemalloc() -> None:

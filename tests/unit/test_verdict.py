@@ -425,3 +425,22 @@ def test_rss_settling_higher_while_the_heap_stays_flat_is_not_a_plateau() -> Non
     verdict = combine_verdict(trends, 200, {}, CONFIG)
     assert verdict.status == "flat", verdict.reason
     assert "pages the allocator kept" in verdict.reason
+
+
+# A budgeted probe reads the first iterations densely and the rest sparsely: 20 rows for
+# iterations 1-20, then one every 60th iteration up to 300 (too few for a warm-up cut).
+_DENSE_THEN_SPARSE = [float(i) for i in range(1, 21)] + [60.0, 120.0, 180.0, 240.0, 300.0]
+
+
+def test_growth_only_while_the_reads_were_dense_is_no_leak() -> None:
+    # Grows for the first 20 iterations, then stays put for the 280 read sparsely: most
+    # readings rise, but the later half of the iterations does not.
+    y = [2 * KIB * min(x, 20) for x in _DENSE_THEN_SPARSE]
+    t = _trend(y, unit="bytes", name="rss", x=_DENSE_THEN_SPARSE)
+    assert t.status != "leak", t.reason
+
+
+def test_growth_that_goes_on_through_the_sparse_reads_is_a_leak() -> None:
+    y = [2 * KIB * x for x in _DENSE_THEN_SPARSE]
+    t = _trend(y, unit="bytes", name="rss", x=_DENSE_THEN_SPARSE)
+    assert t.status == "leak", t.reason

@@ -213,7 +213,7 @@ def notes_for(capture: Capture, verdict: Verdict, suspects: Sequence[Suspect]) -
             "memray installed to trace which native stack allocates it"
         )
     trim = capture.meta.get("malloc_trim")
-    if isinstance(trim, dict) and trim.get("released") is not None:
+    if verdict.kind == "allocator" and isinstance(trim, dict) and trim.get("released") is not None:
         released = float(trim["released"])
         notes.append(
             f"malloc_trim(0) at the end gave back {amount(max(released, 0.0), 'bytes')} of RSS"

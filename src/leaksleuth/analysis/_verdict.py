@@ -33,6 +33,7 @@ The per-signal statuses are combined into one verdict in ``_combine``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Sequence
@@ -238,7 +239,11 @@ def _still_growing(t: _Tail, config: VerdictConfig) -> bool:
     """Still growing late on, and not only because of the first few readings (the last
     entries of a cache that the warm-up cut missed)."""
     ex, ey, es = t.evidence
-    half, eighth = len(ex) // 2, math.ceil(len(ex) / 8)
+    eighth = math.ceil(len(ex) / 8)
+    # The later half of the iterations, not of the readings (a budgeted probe reads the
+    # first iterations densely), with the reading just before it: its growth since then.
+    middle = (ex[0] + ex[-1]) / 2 if ex else 0.0
+    half = max(bisect.bisect_left(ex, middle) - 1, 0)
     late = theil_sen(ex[half:], ey[half:], es[half:], config.confidence)
     if not late.ci_high >= 0.5 * t.trend.slope:
         return False

@@ -351,21 +351,36 @@ class Probe:
         )
 
     def close(self) -> None:
+        self._read_last()
         self.end_burst()
         self._rss.close()
+
+    def _read_last(self) -> None:
+        """Read the last iteration if the reading budget skipped it, so that the data ends
+        where the run did: a long quiet tail read once or never would look like nothing."""
+        skipped = self.iterations - self._row_iteration
+        if skipped < 1 or self._plan is not None:
+            return
+        try:
+            self._read(self.iterations, (self._elapsed - self._row_elapsed) / skipped, 0)
+        except Exception as exc:
+            self.note_error("last row", exc)
 
     def malloc_trim(self) -> Optional[Dict[str, float]]:
         """Call glibc's ``malloc_trim(0)`` once and say how much RSS came back (None where
         there is no glibc, or on failure). Never raises."""
+        rss = RssReader()  # its own: the probe's may be closed already
         try:
-            before = self._rss()
+            before = rss()
             if not malloc_trim():
                 return None
-            after = self._rss()
+            after = rss()
             return {"rss_before": before, "rss_after": after, "released": before - after}
         except Exception as exc:
             self.note_error("malloc_trim", exc)
             return None
+        finally:
+            rss.close()
 
     def _read_baseline(self) -> Dict[str, float]:
         try:

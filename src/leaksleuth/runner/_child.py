@@ -181,6 +181,12 @@ class ProgramRun:
             self._finished = True
             try:
                 capture = self.watch.close(exc, stop_reason)
+                # The verdict is taken later, in the CLI's process: measure now, while
+                # the program's memory is still here, how much RSS the allocator only
+                # keeps. The report speaks of it when the growth is the allocator's.
+                trimmed = self._probe.malloc_trim()
+                if trimmed is not None:
+                    capture.meta["malloc_trim"] = trimmed
                 capture.meta["iteration_sources"] = self.sources
                 capture.meta["tool_s"] = self.tool_seconds
                 capture.meta["interval_s"] = self.interval
