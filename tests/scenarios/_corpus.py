@@ -221,31 +221,3 @@ def explain(report: Report, scenario: Scenario) -> str:
     lines.extend(f"  note: {n}" for n in report.notes)
     lines.extend(f"  probe error: {e}" for e in report.probe_errors)
     return "\n".join(lines)
-
-
-def score(scenario: Scenario) -> dict[str, Any]:
-    """One scenario's run, judged against its truth, as plain data."""
-    report = run_scenario(scenario)
-    return {
-        "id": scenario.id,
-        "status": report.verdict.status,
-        "verdict_ok": report.verdict.status in scenario.expect,
-        "site_ok": site_matches(report, scenario),
-        "holder_ok": holder_matches(report, scenario),
-        "explanation": explain(report, scenario),
-    }
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m tests.scenarios._corpus SET``: score every scenario of a set in this
-    fresh interpreter and print one JSON object per scenario, a line each."""
-    import json
-
-    (set_name,) = sys.argv[1:] if argv is None else argv
-    for scenario in load_scenarios(set_name):
-        print(json.dumps(score(scenario)), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
