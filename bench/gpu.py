@@ -24,7 +24,7 @@ import importlib.util
 import json
 import math
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import leaksleuth
 
@@ -54,7 +54,7 @@ def _values(report: leaksleuth.Report, signal: str) -> List[float]:
     return [x for x in series if x is not None and not math.isnan(x)]
 
 
-def _tensors_kept(torch: Any) -> Dict[str, Any]:
+def _tensors_kept(torch: Any) -> Tuple[Dict[str, Any], leaksleuth.Report]:
     try:
         report = leaksleuth.check(_keep, torch, max_iterations=400)
     finally:
@@ -75,7 +75,7 @@ def _tensors_kept(torch: Any) -> Dict[str, Any]:
         and 0.8 * MIB <= gpu <= 1.2 * MIB
         and top is not None
         and (top.file, top.line) == (__file__, line),
-    }
+    }, report
 
 
 def _cache_fill(torch: Any) -> Dict[str, Any]:
@@ -99,9 +99,10 @@ def _cache_fill(torch: Any) -> Dict[str, Any]:
     }
 
 
-def _nvml(report_of_cuda: leaksleuth.Report) -> Dict[str, Any]:
+def _nvml(report: leaksleuth.Report) -> Dict[str, Any]:
+    """NVML's readings in a run that used CUDA (the tensors-kept one)."""
     installed = importlib.util.find_spec("pynvml") is not None
-    values = _values(report_of_cuda, "gpu_process")
+    values = _values(report, "gpu_process")
     return {
         "pynvml_installed": installed,
         "readings": len(values),
@@ -123,15 +124,15 @@ def main(argv: List[str] | None = None) -> int:
         print(json.dumps({"cuda": False, "why": "torch sees no CUDA device"}))
         return 4
     torch.cuda.init()  # type: ignore[no-untyped-call]
+    kept, report = _tensors_kept(torch)
     result: Dict[str, Any] = {
         "cuda": True,
         "device": torch.cuda.get_device_name(0),
         "torch": torch.__version__,
-        "tensors_kept": _tensors_kept(torch),
+        "tensors_kept": kept,
+        "nvml": _nvml(report),
         "cache_fill": _cache_fill(torch),
     }
-    result["nvml"] = _nvml(leaksleuth.check(_keep, torch, max_iterations=60))
-    _KEPT.clear()
     result["ok"] = all(result[k]["ok"] for k in ("tensors_kept", "cache_fill", "nvml"))
     text = json.dumps(result, indent=2)
     print(text)

@@ -128,7 +128,7 @@ class Probe:
             or self.iterations >= self._read_by
         ):
             try:
-                self._record(self.iterations, wall)
+                self._record(self.iterations)
                 if self._plan is not None:
                     self._advance_burst(wall)
             except Exception as exc:  # the user's program must survive the probe
@@ -144,16 +144,16 @@ class Probe:
         """Start timing the next iteration now (``with w.iteration():`` entry)."""
         self._last = self._clock()
 
-    def _record(self, iteration: int, wall: float) -> None:
+    def _record(self, iteration: int) -> None:
         phase = 1 if self._burst.active else 0
         if not self._buffer.wants(iteration, phase):
             return
         budget = self.config.record_budget
         if budget is None or math.isinf(budget) or phase:
-            self._read(iteration, wall, phase)
+            self._read(iteration, phase)
             return
         started = self._clock()
-        self._read(iteration, wall, phase)
+        self._read(iteration, phase)
         # The readings may cost ``budget`` of the elapsed time beyond the allowance: the
         # next one is due once the iterations have run long enough to pay for this one,
         # or at the floor's iteration, whichever comes first.
@@ -163,12 +163,10 @@ class Probe:
         self._read_at = (self._read_spent - self.config.record_allowance) / budget
         self._read_by = iteration + self.config.record_floor
 
-    def _read(self, iteration: int, wall: float, phase: int) -> None:
+    def _read(self, iteration: int, phase: int) -> None:
         # A row's wall time is the mean of the iterations since the last row (the
         # iteration's own when none was skipped).
-        skipped = iteration - self._row_iteration
-        if skipped > 1:
-            wall = (self._elapsed - self._row_elapsed) / skipped
+        wall = (self._elapsed - self._row_elapsed) / (iteration - self._row_iteration)
         self._row_iteration, self._row_elapsed = iteration, self._elapsed
         rss, blocks, malloc = self._levels()
         off = self._offset
@@ -358,11 +356,10 @@ class Probe:
     def _read_last(self) -> None:
         """Read the last iteration if the reading budget skipped it, so that the data ends
         where the run did: a long quiet tail read once or never would look like nothing."""
-        skipped = self.iterations - self._row_iteration
-        if skipped < 1 or self._plan is not None:
+        if self.iterations == self._row_iteration or self._plan is not None:
             return
         try:
-            self._read(self.iterations, (self._elapsed - self._row_elapsed) / skipped, 0)
+            self._read(self.iterations, 0)
         except Exception as exc:
             self.note_error("last row", exc)
 

@@ -286,15 +286,16 @@ class _Search:
                 if ri in keep:
                     continue
                 keep[ri] = r
-                if not self._classify(r, roots):
-                    if len(nxt) < _MAX_FRONTIER:
-                        nxt.append(r)
-                    else:
-                        self.narrowed = True
+                if self._classify(r, roots):
+                    continue
+                if len(nxt) < _MAX_FRONTIER:
+                    nxt.append(r)
+                else:
+                    self.narrowed = True
             del refs, args
             frontier = nxt
-        else:
-            self.narrowed = self.narrowed or bool(frontier)
+        else:  # every level used: what is left of the frontier was not followed
+            self.narrowed |= bool(frontier)
         out = [self._path(t, up, roots, keep) for t in targets]
         keep.clear()
         up.clear()
