@@ -37,8 +37,12 @@ class CheckOptions:
     """Tuning for ``check()`` and ``watch()``; the defaults suit most loops.
 
     ``min_iterations``: first look at the verdict. ``settle_iterations``: no verdict stops
-    the run before this many iterations, because growth that has lasted only N iterations
-    cannot be told from a bounded cache of N entries still filling. ``attribution``: run a
+    the run before this many iterations, and a leak never stops it before
+    ``max_iterations``: growth that has lasted only N iterations cannot be told from a
+    bounded cache of N entries still filling, so a leak is called on all the iterations
+    the budget allows. ``settle_every``: ``check()`` runs a full gc pass every this many
+    iterations and records the levels it leaves, the retained memory a leak verdict is
+    judged on (None: ``max_iterations`` / 50, so about 50 levels). ``attribution``: run a
     tracemalloc burst to find the growing sites when memory grows. ``burst_seconds``: the
     time a burst aims to take; tracing slows code 10-200x, so the probe times the burst's
     first traced iteration and shortens the windows to fit (never under 3 iterations).
@@ -60,6 +64,7 @@ class CheckOptions:
 
     min_iterations: int = 20
     settle_iterations: int = 200
+    settle_every: Optional[int] = None
     checkpoint_growth: float = 1.25
     attribution: bool = True
     burst_windows: int = 4
@@ -122,9 +127,14 @@ class _Session:
         self.leak_said = False
 
     def settle(self) -> None:
-        """A full gc pass, recorded; never for a program that disabled the gc."""
-        if gc.isenabled():
-            self.probe.settle()
+        """A full gc pass and the levels it leaves. A program that disabled the gc gets
+        no pass (that would hide its cycles): its levels are recorded as they are."""
+        self.probe.settle(collect=gc.isenabled())
+
+    def settle_every(self, max_iterations: int) -> int:
+        """Iterations between the retained levels ``check()`` records."""
+        every = self.options.settle_every
+        return max(1, every if every is not None else math.ceil(max_iterations / 50))
 
     def capture(self, stop_reason: str = "") -> Capture:
         cap = self.probe.capture(self.target, stop_reason, self.warmup)
@@ -232,8 +242,10 @@ class _Session:
         self.probe.start_burst(plan)
 
     def settled(self, verdict: Verdict) -> bool:
-        """A verdict confident enough to stop measuring."""
-        settled = verdict.status in ("leak", "flat", "plateau")
+        """A verdict confident enough to stop measuring: no growth. A leak is judged on
+        every iteration the budget allows, since a cache of N entries filling looks like
+        one until N iterations have passed."""
+        settled = verdict.status in ("flat", "plateau")
         return settled and self.probe.iterations >= self.options.settle_iterations
 
 
@@ -269,12 +281,17 @@ def _call_until(
 ) -> bool:
     """Run iterations until ``stop_at`` or a settled verdict. False if the target raised."""
     probe = session.probe
+    every = session.settle_every(total)
     while probe.iterations < stop_at:
         if not _call(session, call):
             return False
+        if probe.iterations % every == 0:
+            session.settle()
         if progress is not None:
             progress(probe.iterations, total, session.last.status if session.last else "measuring")
-        if session.due() and session.settled(session.interim()):
+        # After a leak, only the budget's end is looked at (a leak never stops the run).
+        said_leak = session.last is not None and session.last.status == "leak"
+        if not said_leak and session.due() and session.settled(session.interim()):
             break
     return True
 
@@ -403,6 +420,11 @@ class Watch:
             session.settle()
             self._frozen = session.capture(stop_reason)
         return self._frozen
+
+    def settle(self) -> None:
+        """A full gc pass now, and the levels it leaves (none for a program that
+        disabled the gc). Never raises."""
+        self._session.settle()
 
     @property
     def probe(self) -> Probe:

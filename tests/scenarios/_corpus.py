@@ -15,6 +15,17 @@ must contain::
 Two sets live side by side. ``tuning`` is what thresholds may be tuned on; ``heldout``
 holds different programs of the same kinds and is never tuned on.
 
+The real-library corpus (``real``, tuned on, and ``real_heldout``, never tuned on) holds
+correct code and leaks written with real libraries as people write them. They run with
+leaksleuth's default options (no ``MAX_ITERATIONS``), name the libraries they exercise
+and record their measured truth::
+
+    LIBRARIES = ("numpy", "pandas")
+    GROUND_TRUTH = "settled over 5000 iterations (gc every 50); ..."   # bench/groundtruth.py
+
+A non-leak's ``GROUND_TRUTH`` starts with "settled", a leak's with "leak": the workload
+enters the corpus only when a long run has measured it so.
+
     for scenario in load_scenarios("tuning"):
         report = run_scenario(scenario)
         print(scenario.name, report.verdict.status in scenario.expect)
@@ -33,9 +44,10 @@ from typing import Any, Optional
 import leaksleuth
 from leaksleuth import Report
 
-SETS: tuple[str, ...] = ("tuning", "heldout")
+SETS: tuple[str, ...] = ("tuning", "heldout", "real", "real_heldout")
+REAL_SETS: tuple[str, ...] = ("real", "real_heldout")
 GROUND_TRUTHS: tuple[str, ...] = ("leak", "plateau", "flat")
-DEFAULT_MAX_ITERATIONS = 500
+DEFAULT_MAX_ITERATIONS = 500  # synthetic sets; the real sets run check()'s own default
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SITE_COMMENT = re.compile(r"#\s*SITE\b")
@@ -55,8 +67,10 @@ class Scenario:
     module: ModuleType
     expect: tuple[str, ...]
     site_line: Optional[int]
-    max_iterations: int
+    max_iterations: Optional[int]  # None: check()'s default
     holder: Optional[str] = None
+    libraries: tuple[str, ...] = ()
+    ground_truth: str = ""
 
     @property
     def is_leak(self) -> bool:
@@ -130,7 +144,11 @@ def load_scenario(path: str, set_name: str) -> Scenario:
     holder = getattr(module, "HOLDER", None)
     if holder is not None and (expect != ("leak",) or not isinstance(holder, str) or not holder):
         raise ScenarioError(f"{path}: HOLDER must be a non-empty string, and only for a leak")
-    limit = getattr(module, "MAX_ITERATIONS", DEFAULT_MAX_ITERATIONS)
+    real = set_name in REAL_SETS
+    limit = getattr(module, "MAX_ITERATIONS", None if real else DEFAULT_MAX_ITERATIONS)
+    libraries, truth = _real_fields(module, path, expect) if real else ((), "")
+    if real and limit is not None:
+        raise ScenarioError(f"{path}: a real-library workload runs with the default options")
     return Scenario(
         name=os.path.splitext(os.path.basename(path))[0],
         set_name=set_name,
@@ -138,13 +156,28 @@ def load_scenario(path: str, set_name: str) -> Scenario:
         module=module,
         expect=expect,
         site_line=sites[0] if sites else None,
-        max_iterations=int(limit),
+        max_iterations=None if limit is None else int(limit),
         holder=holder,
+        libraries=libraries,
+        ground_truth=truth,
     )
 
 
+def _real_fields(
+    module: ModuleType, path: str, expect: tuple[str, ...]
+) -> tuple[tuple[str, ...], str]:
+    libraries = getattr(module, "LIBRARIES", None)
+    if not isinstance(libraries, tuple) or not libraries:
+        raise ScenarioError(f"{path}: LIBRARIES must be a non-empty tuple of library names")
+    truth = getattr(module, "GROUND_TRUTH", None)
+    wanted = "leak" if expect == ("leak",) else "settled"
+    if not isinstance(truth, str) or not truth.startswith(wanted):
+        raise ScenarioError(f"{path}: GROUND_TRUTH must record a long run that {wanted}")
+    return tuple(str(lib) for lib in libraries), truth
+
+
 def load_scenarios(set_name: str) -> list[Scenario]:
-    """Every scenario of a set ("tuning" or "heldout"), sorted by name."""
+    """Every scenario of a set (one of ``SETS``), sorted by name."""
     return [load_scenario(p, set_name) for p in scenario_paths(set_name)]
 
 
@@ -160,7 +193,9 @@ def run_scenario(scenario: Scenario, **check_options: Any) -> Report:
         state = setup() if setup is not None else None
         try:
             args = () if state is None else (state,)
-            options: dict[str, Any] = {"max_iterations": scenario.max_iterations}
+            options: dict[str, Any] = {}
+            if scenario.max_iterations is not None:
+                options["max_iterations"] = scenario.max_iterations
             options.update(check_options)
             return leaksleuth.check(module.step, *args, target_name=scenario.id, **options)
         finally:

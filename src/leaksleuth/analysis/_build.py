@@ -23,6 +23,7 @@ from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._wording import amount
 from leaksleuth.capture import Capture
+from leaksleuth.capture._model import SETTLED_COLUMNS
 from leaksleuth.report import (
     NativeStack,
     Report,
@@ -71,8 +72,22 @@ def signal_trends(
         y = [column[i] for i in rows]
         if sum(1 for v in y if not math.isnan(v)) < 3:
             continue
-        trends.append(analyse_signal(name, unit, x, y, seg, config.verdict, warmup_floor=floor))
+        levels = retained_levels(capture, name) if name in SETTLED_COLUMNS[1:] else None
+        trends.append(
+            analyse_signal(name, unit, x, y, seg, config.verdict, warmup_floor=floor, levels=levels)
+        )
     return trends
+
+
+def retained_levels(capture: Capture, name: str) -> List[Tuple[int, float]]:
+    """A signal's levels right after full gc passes, up to the first tracemalloc burst.
+
+    Tracing holds memory of its own, and stopping it shifts the levels: the readings
+    treat what follows as a new segment, but a level has no segment to compare within.
+    """
+    traced = [it for it, p in zip(capture.iteration, capture.phase) if p == 1]
+    end = min(traced) - 1 if traced else math.inf
+    return [(it, v) for it, v in capture.settled_levels(name) if it <= end]
 
 
 def traced_rate(capture: Capture, confidence: float) -> Dict[str, SlopeEstimate]:
@@ -92,81 +107,6 @@ def traced_rate(capture: Capture, confidence: float) -> Dict[str, SlopeEstimate]
     if len(x) < 3:
         return {}
     return {"traced": theil_sen(x, y, seg, confidence=confidence)}
-
-
-def discount_collectable(verdict: Verdict, capture: Capture) -> Verdict:
-    """Growth that full gc passes take back is garbage waiting for the collector.
-
-    Cyclic garbage promoted to the oldest generation can pile up for thousands of
-    iterations before CPython collects that generation, so the raw signals rise like a
-    leak. The probe records the levels right after each full gc pass it makes (one before
-    the run, one after it, and one per interim analysis). The growth was collectable when
-    the pymalloc blocks rose but their post-gc level kept less than half of that rise,
-    the C heap's post-gc level did not keep its rise either, and any RSS rise is no more
-    than the piled-up garbage could have occupied: pymalloc blocks are at most 512 bytes,
-    and an allocator keeps pages it once needed.
-    """
-    if verdict.status not in ("leak", "inconclusive") or len(capture.settled) < 2:
-        return verdict
-    rows = [it for it, p in zip(capture.iteration, capture.phase) if p == 0]
-    trends = {t.signal: t for t in verdict.signals}
-    rising = {s for s, t in trends.items() if t.status in ("leak", "inconclusive") and t.slope > 0}
-    blocks = trends.get("py_blocks")
-    if not rows or blocks is None or "py_blocks" not in rising:
-        return verdict
-    kept = _settled_share(blocks, capture.settled_levels("py_blocks"), rows[-1])
-    if kept is None or kept >= 0.5:
-        return verdict
-    if "malloc" in rising:
-        kept_c = _settled_share(trends["malloc"], capture.settled_levels("malloc"), rows[-1])
-        if kept_c is None or kept_c >= 0.5:
-            return verdict
-    if "rss" in rising:
-        rss = trends["rss"]
-        garbage = _peak_garbage_blocks(capture, blocks.warmup_end)
-        if rss.slope * max(rows[-1] - rss.warmup_end, 0) > garbage * _PYMALLOC_MAX_BLOCK:
-            return verdict
-    others = {t.status for s, t in trends.items() if s not in rising}
-    status = "plateau" if "plateau" in others else "flat"
-    reason = (
-        "memory rose between gc passes, but full gc passes took it back (the live heap "
-        f"kept {max(kept, 0.0):.0%} of the rise): garbage waiting for the collector, not a leak"
-    )
-    return replace(verdict, status=status, reason=reason, more_iterations_needed=None)
-
-
-_PYMALLOC_MAX_BLOCK = 512  # bytes: larger requests bypass pymalloc
-
-
-def _settled_share(
-    trend: SignalTrend, levels: Sequence[Tuple[int, float]], last_row: int
-) -> Optional[float]:
-    """The share of a trend's predicted rise still there after full gc passes.
-
-    Compares the last post-gc level (taken at or after the last measured row) with the
-    last one taken at or before the end of warm-up; None without such a pair.
-    """
-    if not levels or levels[-1][0] < last_row:
-        return None
-    before = [lv for lv in levels if lv[0] <= trend.warmup_end] or levels[:1]
-    (start, low), (end, high) = before[-1], levels[-1]
-    predicted = trend.slope * (end - max(start, trend.warmup_end))
-    if end - start < 20 or predicted <= 0:
-        return None
-    return (high - low) / predicted
-
-
-def _peak_garbage_blocks(capture: Capture, since: int) -> float:
-    """The most pymalloc blocks seen above the live (post-gc) level after ``since``."""
-    live = max((v for it, v in capture.settled_levels("py_blocks") if it >= since), default=None)
-    if live is None:
-        return 0.0
-    seen = [
-        v
-        for it, v, p in zip(capture.iteration, capture.series("py_blocks"), capture.phase)
-        if p == 0 and it >= since and not math.isnan(v)
-    ]
-    return max(max(seen, default=live) - live, 0.0)
 
 
 def suspects_for(verdict: Verdict, capture: Capture, config: AnalysisConfig) -> Tuple[Suspect, ...]:
@@ -260,15 +200,15 @@ def target_failure(capture: Capture) -> TargetFailure | None:
 def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) -> Report:
     """Analyse a capture into a Report.
 
-    >>> from leaksleuth.capture import Capture
-    >>> build_report(Capture(target="noop")).verdict.status
-    'inconclusive'
+        >>> from leaksleuth.capture import Capture
+    from leaksleuth.capture._model import SETTLED_COLUMNS
+        >>> build_report(Capture(target="noop")).verdict.status
+        'inconclusive'
     """
     trends = signal_trends(capture, config)
     measured = sum(1 for p in capture.phase if p == 0)
     byte_rates = traced_rate(capture, config.verdict.confidence)
     verdict = combine_verdict(trends, measured, byte_rates, config.verdict)
-    verdict = discount_collectable(verdict, capture)
     verdict = with_kind(verdict, trends, byte_rates)
     informing = (("malloc_free", "bytes"), *GPU_EXTRA)
     extra = {t.signal: t for t in signal_trends(capture, config, informing)}

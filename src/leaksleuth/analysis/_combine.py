@@ -32,9 +32,16 @@ def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[Sign
 
 
 def _byte_figure(
-    trends: Sequence[SignalTrend], byte_rates: Mapping[str, SlopeEstimate]
+    trends: Sequence[SignalTrend],
+    byte_rates: Mapping[str, SlopeEstimate],
+    status: str,
+    min_bytes: float,
 ) -> tuple[str, SlopeEstimate]:
-    """The largest significant byte growth; else the tightest byte estimate available."""
+    """The largest significant byte growth; else the tightest byte estimate available.
+
+    A leak states only a rate whose interval excludes zero and reaches the minimum: when
+    only a count (pymalloc blocks, gc objects) grows, it has no byte figure at all.
+    """
     rates = {
         t.signal: SlopeEstimate(t.slope, t.ci_low, t.ci_high, t.points)
         for t in trends
@@ -43,9 +50,11 @@ def _byte_figure(
     rates.update(byte_rates)  # the caller's own estimates win
     usable = {k: v for k, v in rates.items() if math.isfinite(v.slope) and math.isfinite(v.ci_low)}
     growing = [k for k, v in usable.items() if v.ci_low > 0]
+    if status == "leak":
+        growing = [k for k in growing if usable[k].slope >= min_bytes]
     if growing:
         best = max(growing, key=lambda k: usable[k].slope)
-    elif usable:
+    elif usable and status != "leak":
         best = min(usable, key=lambda k: usable[k].ci_high - usable[k].ci_low)
     else:
         return "none", NO_ESTIMATE
@@ -71,11 +80,18 @@ def _allocator_retention(trends: Sequence[SignalTrend]) -> Optional[SignalTrend]
     return None
 
 
-def _overall_status(trends: Sequence[SignalTrend]) -> str:
+def _overall_status(trends: Sequence[SignalTrend], config: VerdictConfig) -> str:
+    """Any leak wins; then a plateau, unless an undecided signal still rises at a rate
+    that matters (a plateau elsewhere does not show that this one stopped)."""
     statuses = {t.status for t in trends}
-    for status in ("leak", "plateau"):
-        if status in statuses:
-            return status
+    if "leak" in statuses:
+        return "leak"
+    rising = any(
+        t.status == "inconclusive" and t.ci_low > 0 and t.slope >= config.min_rate(t.unit)
+        for t in trends
+    )
+    if "plateau" in statuses and not rising:
+        return "plateau"
     return "flat" if statuses == {"flat"} else "inconclusive"
 
 
@@ -118,9 +134,21 @@ def _verdict_reason(
         since = f": {rate} since" if rate else ""
         gained = amount(top.warmup_growth, top.unit)
         verb = "levels" if len(mine) == 1 else "level"
-        return f"grew {gained} during {warmup}, then stopped{since}; {names} {verb} off"
+        return (
+            f"grew {gained} during {warmup}, then stopped{since}; {names} {verb} off"
+            + _rising_anyway(mine)
+        )
     flat = f"{names} {'stays' if len(mine) == 1 else 'stay'} flat"
-    return f"no growth over {v.iterations_measured} iterations: {rate or 'no byte figure'}; {flat}"
+    return (
+        f"no growth over {v.iterations_measured} iterations: {rate or 'no byte figure'}; {flat}"
+        + _rising_anyway(mine)
+    )
+
+
+def _rising_anyway(trends: Sequence[SignalTrend]) -> str:
+    """Why a signal whose readings rise is no leak all the same (garbage, a sawtooth)."""
+    rising = [t for t in trends if t.ci_low > 0]
+    return f"; {rising[0].reason}" if rising else ""
 
 
 def combine_verdict(
@@ -142,8 +170,8 @@ def combine_verdict(
     kept = _allocator_retention(deciding)
     if kept is not None:
         deciding = [replace(t, status="flat") if t is kept else t for t in deciding]
-    status = _overall_status(deciding)
-    basis, est = _byte_figure(deciding, byte_rates)
+    status = _overall_status(deciding, config)
+    basis, est = _byte_figure(deciding, byte_rates, status, config.min_bytes)
     more = [more_iterations_needed(t) for t in deciding if t.status == "inconclusive"]
     verdict = Verdict(
         status=status,

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Optional
 
+from leaksleuth.analysis._retained import Retained, retained_growth
 from leaksleuth.analysis._trend import (
     SlopeEstimate,
     mann_kendall,
@@ -78,11 +79,15 @@ class VerdictConfig:
     signals: int = 4  # rss, py_blocks, malloc, gc_objects
     # The smallest growth per iteration worth reporting. 16 bytes is glibc's allocation
     # granularity: below one chunk per iteration, even a million iterations lose 16 MB.
-    # 0.05 blocks or objects (one every 20 iterations) is about the creep of CPython's own
-    # caches (interned strings, type caches, free lists) in a long-running loop.
+    # Half a block or object per iteration: CPython's and the libraries' own caches
+    # (interned strings, type caches, free lists) creep by 0.01-0.3 per iteration in
+    # correct code, with no bytes behind them that matter; a leak of 64 bytes or more in
+    # small objects keeps at least one block per iteration.
     min_bytes: float = 16.0
-    min_blocks: float = 0.05
-    min_objects: float = 0.05
+    min_blocks: float = 0.5
+    min_objects: float = 0.5
+    # Descriptors, threads and tasks do not creep like caches: one every 20 iterations.
+    min_resources: float = 0.05
     # A one-off gain is a plateau worth reporting only if a leak at the minimum rate would
     # take this many iterations (or the whole run, if longer) to gain as much.
     plateau_horizon: int = 1000
@@ -94,7 +99,8 @@ class VerdictConfig:
 
     def min_rate(self, unit: str) -> float:
         """The smallest meaningful growth per iteration in ``unit``."""
-        return {"bytes": self.min_bytes, "blocks": self.min_blocks}.get(unit, self.min_objects)
+        rates = {"bytes": self.min_bytes, "blocks": self.min_blocks, "objects": self.min_objects}
+        return rates.get(unit, self.min_resources)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,7 @@ class _Tail:
     evidence: tuple[list[float], list[float], list[int]]  # what ``trend`` was fitted to
     noise: float  # robust sd of the residuals, sawtooth included
     growth: float  # gained during warm-up
+    retained: Optional[Retained]  # the gc-settled levels over this part, when recorded
 
 
 def _series(x: Sequence[float], y: Sequence[float], segments: Sequence[int]) -> _Series:
@@ -170,7 +177,12 @@ def _noise(x: list[float], y: list[float], seg: list[int], slope: float) -> floa
     return 1.4826 * median([abs(c) for c in centred]) if centred else 0.0
 
 
-def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
+Levels = Sequence[tuple[int, float]]
+
+
+def _tail(
+    series: _Series, start: int, config: VerdictConfig, unit: str, levels: Optional[Levels]
+) -> _Tail:
     x, y, seg = series.x[start:], series.y[start:], series.seg[start:]
     n, stride = len(x), series.stride
     span = x[-1] - x[0] + stride if x else 0.0
@@ -196,6 +208,9 @@ def _tail(series: _Series, start: int, config: VerdictConfig) -> _Tail:
         evidence=(ex, ey, es),
         noise=_noise(x, y, seg, trend.slope),
         growth=_warmup_growth(series.joined, start, width),
+        retained=None
+        if levels is None or not x
+        else retained_growth(levels, x[0], x[-1], config.min_rate(unit), config.confidence),
     )
 
 
@@ -247,30 +262,73 @@ def _still_growing(t: _Tail, config: VerdictConfig) -> bool:
     late = theil_sen(ex[half:], ey[half:], es[half:], config.confidence)
     if not late.ci_high >= 0.5 * t.trend.slope:
         return False
+    if not _every_window_grows(t, config):
+        return False
     return theil_sen(ex[eighth:], ey[eighth:], es[eighth:], config.confidence).ci_low > 0
 
 
+# Disjoint windows of the readings, each at least this many points, at most this many.
+_WINDOW_POINTS = 8
+_MAX_WINDOWS = 8
+
+
+def _every_window_grows(t: _Tail, config: VerdictConfig) -> bool:
+    """No disjoint window of the readings grows clearly slower than a third of the rate.
+
+    A cache full at iteration 60 of 69 looks like a leak on the whole; its last window
+    is flat. A window whose interval is wide (noise) does not count against the rate.
+    """
+    ex, ey, es = t.evidence
+    k = min(_MAX_WINDOWS, len(ex) // _WINDOW_POINTS)
+    if k < 2:
+        return True
+    lo, hi = ex[0], ex[-1]
+    edges = [lo + (hi - lo) * j / k for j in range(k + 1)]
+    edges[-1] = math.inf
+    for a, b in zip(edges, edges[1:]):
+        i, j = bisect.bisect_left(ex, a), bisect.bisect_left(ex, b)
+        if j - i < 3:
+            continue
+        window = theil_sen(ex[i:j], ey[i:j], es[i:j], config.confidence)
+        if window.ci_high < t.trend.slope / 3:
+            return False
+    return True
+
+
 def _judge(t: _Tail, series: _Series, config: VerdictConfig, min_rate: float) -> str:
-    """leak, plateau, flat, inconclusive, or "stopped" (grew, then stopped, in the tail)."""
+    """leak, plateau, flat, inconclusive, or "stopped" (grew, then stopped or slowed)."""
     if t.n < config.min_points or (t.saw.period > 1 and len(t.saw.cycles) < config.min_periods):
         return "inconclusive"
     if _significant(t, config) and _floors_rise(t) and t.trend.slope >= min_rate:
-        return "leak" if _still_growing(t, config) else "stopped"
-    if not (t.trend.ci_high < min_rate or t.floors.ci_high < min_rate or _lows_level(t, min_rate)):
+        if not _still_growing(t, config):
+            return "stopped"
+        kept = "grows" if t.retained is None else t.retained.status
+        if kept == "grows":
+            return "leak"
+        if kept == "slowing":
+            return "stopped"
+        if kept != "not_kept":
+            return "inconclusive"
+        # Full gc passes take the growth back: garbage waiting for the collector.
+    elif not (
+        t.trend.ci_high < min_rate or t.floors.ci_high < min_rate or _lows_level(t, min_rate)
+    ):
         return "inconclusive"
     whole_run = series.x[-1] - series.x[0] + series.stride
     gained = t.growth > max(4 * t.noise, min_rate * max(whole_run, config.plateau_horizon))
     return "plateau" if gained else "flat"
 
 
-def _classify(series: _Series, start: int, config: VerdictConfig, unit: str) -> tuple[str, _Tail]:
+def _classify(
+    series: _Series, start: int, config: VerdictConfig, unit: str, levels: Optional[Levels]
+) -> tuple[str, _Tail]:
     rate = config.min_rate(unit)
-    tail = _tail(series, start, config)
+    tail = _tail(series, start, config, unit, levels)
     status = _judge(tail, series, config, rate)
     if status == "stopped":
         later = start + tail.n // 2
         if len(series.x) - later >= config.min_points:
-            tail = _tail(series, later, config)
+            tail = _tail(series, later, config, unit, levels)
             status = _judge(tail, series, config, rate)
     return status, tail
 
@@ -326,11 +384,15 @@ def analyse_signal(
     segments: Optional[Sequence[int]],
     config: VerdictConfig,
     warmup_floor: int = 0,
+    levels: Optional[Levels] = None,
 ) -> SignalTrend:
     """Classify one signal's stable part as leak, plateau, flat or inconclusive.
 
     ``x`` are iteration numbers (gaps allowed), ``y`` the readings (NaN skipped) and
     ``segments`` the segment of each row. The warm-up never ends before ``warmup_floor``.
+    ``levels`` are the signal's (iteration, level) right after full gc passes: where
+    given, a leak needs them to grow in every window (``_retained``), not only the
+    readings.
 
     >>> xs = list(range(1, 61))
     >>> analyse_signal("py_blocks", "blocks", xs, [1000 + 2 * i for i in xs], None,
@@ -339,7 +401,7 @@ def analyse_signal(
     """
     series = _series(x, y, [0] * len(y) if segments is None else segments)
     start = _warmup_start(series, config, warmup_floor)
-    status, tail = _classify(series, start, config, unit)
+    status, tail = _classify(series, start, config, unit, levels)
     if status in ("inconclusive", "stopped"):
         status = "inconclusive"
         more = _iterations_to_decide(tail, config, config.min_rate(unit))
@@ -383,15 +445,50 @@ def _why_inconclusive(t: _Tail, config: VerdictConfig, unit: str) -> str:
             return f"rises slowly, {rate}, not yet known to stay below what matters"
         if not _floors_rise(t):
             return f"rises {rate}, but the lows between its peaks do not rise with it"
+        if t.retained is not None and _still_growing(t, config):
+            return f"rises {rate}, but {_why_retained(t.retained, unit, config)}"
         return f"rose {rate}, then levelled off, with too few readings since to tell"
     return f"moves {rate}, p={t.p:.2g}, neither a clear rise nor clearly flat"
+
+
+def _why_retained(r: Retained, unit: str, config: VerdictConfig) -> str:
+    """Why the gc-settled levels do not (yet) confirm a rise of the readings."""
+    kept = per_iteration(r.trend, unit, config.confidence)
+    if r.status == "too_few":
+        return f"only {r.levels} levels after full gc passes cover it (needs 4 to confirm)"
+    if r.status == "slowing":
+        steps = ", ".join(amount(w.rate, unit) for w in r.windows)
+        return (
+            f"what full gc passes leave grows ever slower ({steps} per iteration, window by "
+            "window): a cache may still be filling"
+        )
+    return f"what full gc passes leave grows {kept}: not yet clear of the minimum rate"
 
 
 def _why_decided(status: str, t: _Tail, config: VerdictConfig, unit: str) -> str:
     rate = per_iteration(t.trend, unit, config.confidence)
     saw = f" through a ~{t.saw.period}-iteration sawtooth" if t.saw.period > 1 else ""
+    r = t.retained
     if status == "leak":
+        if r is not None:
+            return (
+                f"grows {rate}{saw}, p={t.p:.2g}, and what full gc passes leave rises in "
+                f"each of {len(r.windows)} windows ({per_iteration(r.trend, unit, config.confidence)})"
+            )
         return f"grows {rate}{saw}, p={t.p:.2g}, and its lows rise with it"
+    if r is not None and r.status == "not_kept" and _significant(t, config):
+        kept = per_iteration(r.trend, unit, config.confidence)
+        if r.trend.ci_low > 0:
+            least = amount(config.min_rate(unit), unit)
+            return (
+                f"rises {rate}, and what full gc passes leave only {kept}, below the "
+                f"{least} per iteration that matters (the interpreter's and libraries' "
+                "own caches creep like this)"
+            )
+        return (
+            f"rises {rate} between gc passes, but full gc passes take it back (they leave "
+            f"{kept}): garbage waiting for the collector"
+        )
     if status == "plateau":
         return f"gained {amount(t.growth, unit)} during warm-up, then stayed flat at {rate}{saw}"
     if t.trend.ci_high < config.min_rate(unit):

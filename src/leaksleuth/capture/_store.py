@@ -176,13 +176,23 @@ class CaptureWriter:
                 _write_burst(self._db, b, bursts[b])
         self.bursts_written = len(bursts)
 
+    def set_settled(self, rows: Sequence[Tuple[float, ...]]) -> None:
+        """Write the gc-settled levels kept so far, in place of the earlier ones (the
+        probe keeps the first and the latest, so older ones may have gone)."""
+        with self._db:
+            self._write_settled(rows)
+
+    def _write_settled(self, rows: Sequence[Tuple[float, ...]]) -> None:
+        self._db.execute("DELETE FROM settled")
+        self._db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", rows)
+
     def finish(self, capture: Capture) -> None:
         """Write what the run recorded besides the samples, and close."""
         self.flush()
         self.add_bursts(capture.bursts)
         with self._db:
             db = self._db
-            db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", capture.settled)
+            self._write_settled(capture.settled)
             records = {
                 "target": capture.target,
                 "baseline": capture.baseline,

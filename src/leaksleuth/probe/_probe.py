@@ -29,7 +29,7 @@ from leaksleuth.probe._signals import (
 from leaksleuth.probe._tracer import BurstRecorder
 
 _MAX_PROBE_ERRORS = 20
-_MAX_SETTLED = 64  # post-gc level records kept (the first and the latest)
+_MAX_SETTLED = 256  # post-gc level records kept (the first and the latest)
 T = TypeVar("T")
 
 
@@ -222,19 +222,30 @@ class Probe:
         after = self._levels()
         return result, tuple(a - b for a, b in zip(after, before))
 
-    def settle(self) -> None:
+    def settle(self, collect: bool = True) -> None:
         """Run a full gc pass now and record the levels it leaves. Never raises.
 
         Levels right after a full collection hold only live memory, so comparing them
         across the run tells garbage that was merely waiting for the collector (which can
         pile up for thousands of iterations in the oldest generation) from a leak.
+        Without ``collect`` the levels are recorded as they are.
         """
         try:
-            gc.collect()
+            if collect:
+                gc.collect()
             self._note_settled()
         except Exception as exc:
             self.note_error("settle", exc)
         self._last = self._clock()  # the tool's time is not the next iteration's
+
+    @property
+    def settled_count(self) -> int:
+        """How many gc-settled level rows are kept now."""
+        return len(self._settled)
+
+    def settled_rows(self) -> List[Tuple[float, ...]]:
+        """The gc-settled levels kept so far: (iteration, rss, py_blocks, malloc)."""
+        return self._settled.rows()
 
     def _note_settled(self) -> None:
         rss, blocks, malloc = self._levels()
@@ -343,7 +354,7 @@ class Probe:
             warmup_hint=warmup_hint,
             iterations_run=self.iterations,
             stop_reason=stop_reason,
-            settled=self._settled.rows(),
+            settled=self.settled_rows(),
             retention=self._retention,
             meta=_meta(self._buffer.stride, self._elapsed),
         )

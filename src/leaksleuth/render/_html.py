@@ -170,7 +170,7 @@ read values.</p>
       .filter(Boolean).join(" · ");
   const box = document.getElementById("verdict");
   box.classList.add(v.status);
-  const rate = v.status === "inconclusive" && !v.bytes_per_iteration ? "" :
+  const rate = !Number.isFinite(v.bytes_per_iteration) || (v.status === "inconclusive" && !v.bytes_per_iteration) ? "" :
     " " + (v.bytes_per_iteration >= 0 ? "+" : "") + fmt(v.bytes_per_iteration, "bytes") +
     " per iteration (" + Math.round(v.confidence * 100) + "% CI " + fmt(v.ci_low, "bytes") +
     " to " + fmt(v.ci_high, "bytes") + ")";

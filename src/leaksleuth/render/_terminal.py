@@ -96,6 +96,8 @@ def _ci_label(confidence: float) -> str:
 
 
 def _growth(verdict: Verdict) -> str:
+    if not math.isfinite(verdict.bytes_per_iteration):
+        return "no byte figure: see the reason"
     growth = f"{format_quantity(verdict.bytes_per_iteration, 'bytes', signed=True)} per iteration"
     if math.isfinite(verdict.ci_low) and math.isfinite(verdict.ci_high):
         interval = format_byte_range(verdict.ci_low, verdict.ci_high)

@@ -1,0 +1,87 @@
+"""check() on short budgets: a leak is called only on evidence that holds to the end.
+
+Each case is a real loop run by ``check()``; the assertions name what would be a false
+alarm (a bounded cache or gc garbage called a leak) or a miss (a 1 KiB leak not called
+within 30 measured iterations).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import leaksleuth
+from leaksleuth import CheckOptions
+
+# check() keeps 41 iterations of the budget for the attribution burst.
+BURST = 41
+
+
+def test_a_leak_is_judged_on_every_iteration_the_budget_allows() -> None:
+    kept: list[bytes] = []
+
+    def step() -> None:
+        kept.append(bytes(200))
+
+    report = leaksleuth.check(step, max_iterations=400)
+    assert report.verdict.status == "leak"
+    # Growth that lasted N iterations looks like a bounded cache of N entries still
+    # filling, so a leak never stops the run early.
+    assert report.meta["iterations_run"] == 400
+
+
+def test_a_kibibyte_leak_is_called_within_thirty_measured_iterations() -> None:
+    kept: list[bytes] = []
+
+    def step() -> None:
+        kept.append(bytes(1024))
+
+    report = leaksleuth.check(step, max_iterations=30 + BURST)
+    assert report.verdict.status == "leak", report.verdict.reason
+    assert report.verdict.iterations_measured <= 30
+    assert report.verdict.ci_low > 0
+
+
+def test_a_bounded_cache_full_by_iteration_sixty_is_no_leak_on_a_short_budget() -> None:
+    @functools.lru_cache(maxsize=60)
+    def render(n: int) -> bytes:
+        return bytes(900) + str(n).encode()
+
+    counter = [0]
+
+    def step() -> None:
+        counter[0] += 1
+        render(counter[0] % 60)
+
+    report = leaksleuth.check(step, max_iterations=110)
+    assert report.verdict.status != "leak", report.verdict.reason
+
+
+def test_small_cyclic_trees_left_to_the_gc_are_no_leak_on_a_short_budget() -> None:
+    class Node:
+        def __init__(self, parent: object = None) -> None:
+            self.parent = parent
+            self.children: list[Node] = []
+
+    def step() -> None:
+        root = Node()
+        for _ in range(30):
+            child = Node(root)
+            root.children.append(child)
+            child.children.append(Node(child))
+
+    report = leaksleuth.check(step, max_iterations=110)
+    assert report.verdict.status != "leak", report.verdict.reason
+
+
+def test_a_leak_verdict_states_a_rate_clear_of_zero_or_none() -> None:
+    kept: list[tuple[int, int]] = []
+
+    def step() -> None:
+        kept.append((len(kept), len(kept) + 1))  # one small tuple: blocks, few bytes
+
+    report = leaksleuth.check(step, max_iterations=300, options=CheckOptions(attribution=False))
+    v = report.verdict
+    assert v.status == "leak", v.reason
+    # No byte-valued signal can show these few bytes without a burst: no "0 B" figure.
+    assert math.isnan(v.bytes_per_iteration) or v.ci_low > 0
