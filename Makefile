@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-package
 
 .PHONY: demo test lint typecheck unit bench clean chromium
 
@@ -11,10 +12,15 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,corpus]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demo needs the package alone, not the test and corpus libraries.
+$(DEMO_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/leaksleuth check examples/frames.py:process_frame --setup examples/frames.py:setup; \
 	  code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
 
@@ -35,7 +41,7 @@ test: lint typecheck chromium
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,corpus,bench]'
 	$(BIN)/python bench/run.py
 
 clean:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from _realcorpus_md import realcorpus_section  # bench/ is on sys.path when run as a script
+
 Section = Callable[[dict[str, Any]], list[str]]
 
 
@@ -346,6 +348,7 @@ def capture_section(results: dict[str, Any]) -> list[str]:
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
+    realcorpus_section,
     overhead_section,
     probe_memory_section,
     latency_section,

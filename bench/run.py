@@ -4,10 +4,12 @@ Runs each part in its own fresh interpreter (so one part's heap cannot colour an
 writes ``bench/out/results.json`` and ``bench/out/results.md``, and prints the markdown.
 
 Parts: corpus accuracy (verdict, top-1 site and holder; tuning and held-out sets scored
-separately), overhead against peers measured in the same run, the probe's own memory over
-100,000 iterations, how many iterations a 1/4/64 KiB-per-iteration leak needs before it
-is called, and the cost of the type census and the holder search on a 1,000,000-object
-heap.
+separately), the real-library corpus with its peers (tracemalloc, memray, an RSS slope;
+each workload repeated in fresh interpreters, replays of fixed leaks in venvs of the
+leaking and the fixed release), overhead against peers measured in the same run, the
+probe's own memory over 100,000 iterations, how many iterations a 1/4/64 KiB-per-iteration
+leak needs before it is called, and the cost of the type census and the holder search on
+a 1,000,000-object heap.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ OUT = os.path.join(ROOT, "bench", "out")
 PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("corpus_tuning", "corpus.py", ("--set", "tuning")),
     ("corpus_heldout", "corpus.py", ("--set", "heldout")),
+    ("realcorpus", "realcorpus.py", ()),
     ("overhead", "overhead.py", ()),
     ("probe_memory", "probe_memory.py", ()),
     ("latency", "latency.py", ()),
@@ -67,7 +70,9 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
-        "versions": {d: _version(d) for d in ("leaksleuth", "numpy", "matplotlib", "memray")},
+        "versions": {
+            d: _version(d) for d in ("leaksleuth", "numpy", "matplotlib", "memray", "torch")
+        },
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
