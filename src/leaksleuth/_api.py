@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Callable, Dict, Optional, Type
 
 from leaksleuth.analysis import AnalysisConfig, build_report
+from leaksleuth.analysis._verdict import VerdictConfig
 from leaksleuth.analysis._attribution import find_suspects
 from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._sources import SourceClassifier
@@ -30,6 +31,9 @@ _FIRST_ANALYSIS_GUESS = 0.03
 # at the verdict as often as it likes: its iterations exist only to be measured).
 _WATCH_ANALYSIS = 0.01
 _WATCH_READS = 0.005
+# watch() and run: the share of the loop's time that full gc passes may take, for the
+# retained levels a leak verdict is judged on (check() takes one every max_iterations/50).
+SETTLE_BUDGET = 0.003
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class _Session:
         self.settle()
         self.next_checkpoint = max(options.min_iterations, (warmup or 0) + 10)
         self.bursts_started = 0
+        self.settle_spent = 0.0
         self.last: Optional[Verdict] = None
         self.tool_seconds = 0.0
         self.last_cost = _FIRST_ANALYSIS_GUESS
@@ -130,6 +135,17 @@ class _Session:
         """A full gc pass and the levels it leaves. A program that disabled the gc gets
         no pass (that would hide its cycles): its levels are recorded as they are."""
         self.probe.settle(collect=gc.isenabled())
+
+    def settle_within_budget(self) -> bool:
+        """A full gc pass and its levels, while such passes stay within ``SETTLE_BUDGET``
+        of the loop's time (so they fall evenly over the run). Never during a burst."""
+        probe = self.probe
+        if probe.bursting or self.settle_spent > SETTLE_BUDGET * probe.elapsed:
+            return False
+        started = time.perf_counter()
+        self.settle()
+        self.settle_spent += time.perf_counter() - started
+        return True
 
     def settle_every(self, max_iterations: int) -> int:
         """Iterations between the retained levels ``check()`` records."""
@@ -235,7 +251,7 @@ class _Session:
     def wants_burst(self, verdict: Verdict) -> bool:
         if not self.options.attribution or self.bursts_started >= self.options.max_bursts:
             return False
-        return growth_worth_a_burst(verdict)
+        return growth_worth_a_burst(verdict, self.options.analysis.verdict)
 
     def start_burst(self, plan: BurstPlan) -> None:
         self.bursts_started += 1
@@ -254,11 +270,15 @@ def burst_period(verdict: Verdict) -> int:
     return max((t.period for t in verdict.signals), default=1)
 
 
-def growth_worth_a_burst(verdict: Verdict) -> bool:
-    """Memory grows, or may: a leak, or an undecided verdict with a rising signal."""
+def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = VerdictConfig()) -> bool:
+    """Memory grows, or may: a leak, or an undecided verdict with a signal whose growth
+    is clear of zero and at least the minimum rate. A burst slows the program several
+    times over while it lasts, so drift and noise must not start one."""
     if verdict.status == "leak":
         return True
-    return verdict.status == "inconclusive" and any(t.slope > 0 for t in verdict.signals)
+    return verdict.status == "inconclusive" and any(
+        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) for t in verdict.signals
+    )
 
 
 def _call(session: _Session, call: Callable[[], object]) -> bool:
@@ -366,6 +386,8 @@ class Watch:
         session = self._session
         session.probe.tick()
         if not session.due():
+            if session.settle_spent <= SETTLE_BUDGET * session.probe.elapsed:
+                session.settle_within_budget()
             return
         try:
             verdict = session.interim()
@@ -421,10 +443,10 @@ class Watch:
             self._frozen = session.capture(stop_reason)
         return self._frozen
 
-    def settle(self) -> None:
-        """A full gc pass now, and the levels it leaves (none for a program that
-        disabled the gc). Never raises."""
-        self._session.settle()
+    def settle_within_budget(self) -> bool:
+        """A full gc pass and the levels it leaves, if the loop's time affords one now
+        (see ``SETTLE_BUDGET``). Never raises."""
+        return self._session.settle_within_budget()
 
     @property
     def probe(self) -> Probe:

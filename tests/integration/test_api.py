@@ -78,15 +78,17 @@ def test_watch_with_iteration_blocks_finds_the_leak_and_its_site() -> None:
     assert (report.suspects[0].file, report.suspects[0].line) == (__file__, _LEAK_LINE)
 
 
-def test_a_short_fast_loop_gets_its_verdict_but_no_burst_within_the_default_budget() -> None:
+def test_a_short_fast_loop_cannot_afford_the_gc_passes_a_leak_verdict_needs() -> None:
+    # 300 iterations of a few microseconds: 0.3% of that pays for one full gc pass at
+    # most, so the retained levels cannot confirm the rise and the verdict waits.
     with leaksleuth.watch() as w:
         for _ in range(300):
             _leak()
             w.tick()
     report = w.report()
-    assert report.verdict.status == "leak"
+    assert report.verdict.status == "inconclusive"
+    assert "levels after full gc passes" in report.verdict.reason
     assert report.suspects == ()
-    assert "no tracemalloc burst ran" in " ".join(report.notes)
 
 
 def test_watch_with_ticks_of_a_steady_loop_is_not_a_leak() -> None:

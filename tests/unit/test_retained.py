@@ -16,6 +16,10 @@ def _levels(level_at, n: int = N, every: int = EVERY) -> list[tuple[int, float]]
     return [(i, float(level_at(i))) for i in range(0, n + 1, every)]
 
 
+def _segment0(levels: list[tuple[int, float]]) -> list[tuple[int, float, int]]:
+    return [(x, y, 0) for x, y in levels]
+
+
 def _judge(level_at, start: float = 0, end: float = N, min_rate: float = 16.0) -> str:
     return retained_growth(_levels(level_at), start, end, min_rate, 0.95).status
 
@@ -88,7 +92,7 @@ def test_noisy_levels_of_a_steady_leak_still_grow() -> None:
 def test_readings_rising_while_full_gc_passes_take_it_back_is_no_leak() -> None:
     xs = [float(i) for i in range(1, N + 1)]
     ys = [1e5 + 2.0 * i for i in range(1, N + 1)]  # raw blocks climb steadily...
-    levels = _levels(lambda i: 1e5)  # ...but every full gc pass returns to the start
+    levels = _segment0(_levels(lambda i: 1e5))  # ...but every full gc pass returns to the start
     trend = analyse_signal("py_blocks", "blocks", xs, ys, None, VerdictConfig(), levels=levels)
     assert trend.status == "flat"
     assert "garbage waiting for the collector" in trend.reason
@@ -97,7 +101,7 @@ def test_readings_rising_while_full_gc_passes_take_it_back_is_no_leak() -> None:
 def test_readings_and_retained_levels_rising_together_are_a_leak() -> None:
     xs = [float(i) for i in range(1, N + 1)]
     ys = [1e5 + 2.0 * i for i in range(1, N + 1)]
-    levels = _levels(lambda i: 1e5 + 2.0 * i)
+    levels = _segment0(_levels(lambda i: 1e5 + 2.0 * i))
     trend = analyse_signal("py_blocks", "blocks", xs, ys, None, VerdictConfig(), levels=levels)
     assert trend.status == "leak"
     assert "what full gc passes leave rises in each of 8 windows" in trend.reason
@@ -106,6 +110,27 @@ def test_readings_and_retained_levels_rising_together_are_a_leak() -> None:
 def test_a_rise_whose_retained_levels_slow_down_is_not_called_a_leak() -> None:
     xs = [float(i) for i in range(1, N + 1)]
     fill = [1e5 + 400 * (1 - math.exp(-i / 250)) for i in range(1, N + 1)]
-    levels = _levels(lambda i: 1e5 + 400 * (1 - math.exp(-i / 250)))
+    levels = _segment0(_levels(lambda i: 1e5 + 400 * (1 - math.exp(-i / 250))))
     trend = analyse_signal("py_blocks", "blocks", xs, fill, None, VerdictConfig(), levels=levels)
     assert trend.status != "leak"
+
+
+def test_levels_after_a_burst_are_judged_net_of_the_shift_the_readings_show() -> None:
+    # A steady leak; from iteration 300 on (after a tracing burst) every reading and every
+    # level sits 50,000 blocks higher: a shift, not growth.
+    xs = [float(i) for i in range(1, N + 1)]
+    seg = [0 if i < 300 else 1 for i in range(1, N + 1)]
+    ys = [1e5 + 2.0 * i + (5e4 if i >= 300 else 0) for i in range(1, N + 1)]
+    levels = [
+        (i, 1e5 + 2.0 * i + (5e4 if i >= 300 else 0), 0 if i < 300 else 1)
+        for i in range(0, N + 1, EVERY)
+    ]
+    trend = analyse_signal("py_blocks", "blocks", xs, ys, seg, VerdictConfig(), levels=levels)
+    assert trend.status == "leak", trend.reason
+    assert 1.9 < trend.slope < 2.1
+    flat = [
+        (i, 1e5 + (5e4 if i >= 300 else 0), 0 if i < 300 else 1) for i in range(0, N + 1, EVERY)
+    ]
+    flat_ys = [1e5 + (5e4 if i >= 300 else 0) for i in range(1, N + 1)]
+    trend = analyse_signal("py_blocks", "blocks", xs, flat_ys, seg, VerdictConfig(), levels=flat)
+    assert trend.status == "flat", trend.reason

@@ -36,7 +36,7 @@ def test_a_capture_round_trips_through_the_store(tmp_path: Path) -> None:
     capture = Capture(
         target="app.py",
         bursts=[burst],
-        settled=[(0.0, 1.0, 2.0, math.nan)],
+        settled=[(0.0, 1.0, 2.0, math.nan, 0.0), (30.0, 1.5, 2.5, 3.0, 1.0)],
         target_error=RecordedError(31, "ValueError", "bad", ("line 1",)),
         iterations_run=30,
         stop_reason="the program exited",
@@ -52,6 +52,7 @@ def test_a_capture_round_trips_through_the_store(tmp_path: Path) -> None:
     assert got.phase[10:20] == [1] * 10 and got.segment[-1] == 1
     assert got.bursts == [burst]
     assert got.settled[0][:3] == (0.0, 1.0, 2.0) and math.isnan(got.settled[0][3])
+    assert got.settled_levels("py_blocks") == [(0, 2.0, 0), (30, 2.5, 1)]
     assert got.target_error == capture.target_error
     assert (got.iterations_run, got.stop_reason, got.retention) == (
         30,

@@ -23,7 +23,7 @@ from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._wording import amount
 from leaksleuth.capture import Capture
-from leaksleuth.capture._model import SETTLED_COLUMNS
+from leaksleuth.capture._model import SETTLED_SIGNALS
 from leaksleuth.report import (
     NativeStack,
     Report,
@@ -72,22 +72,11 @@ def signal_trends(
         y = [column[i] for i in rows]
         if sum(1 for v in y if not math.isnan(v)) < 3:
             continue
-        levels = retained_levels(capture, name) if name in SETTLED_COLUMNS[1:] else None
+        levels = capture.settled_levels(name) if name in SETTLED_SIGNALS else None
         trends.append(
             analyse_signal(name, unit, x, y, seg, config.verdict, warmup_floor=floor, levels=levels)
         )
     return trends
-
-
-def retained_levels(capture: Capture, name: str) -> List[Tuple[int, float]]:
-    """A signal's levels right after full gc passes, up to the first tracemalloc burst.
-
-    Tracing holds memory of its own, and stopping it shifts the levels: the readings
-    treat what follows as a new segment, but a level has no segment to compare within.
-    """
-    traced = [it for it, p in zip(capture.iteration, capture.phase) if p == 1]
-    end = min(traced) - 1 if traced else math.inf
-    return [(it, v) for it, v in capture.settled_levels(name) if it <= end]
 
 
 def traced_rate(capture: Capture, confidence: float) -> Dict[str, SlopeEstimate]:
@@ -201,7 +190,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     """Analyse a capture into a Report.
 
         >>> from leaksleuth.capture import Capture
-    from leaksleuth.capture._model import SETTLED_COLUMNS
+    from leaksleuth.capture._model import SETTLED_SIGNALS
         >>> build_report(Capture(target="noop")).verdict.status
         'inconclusive'
     """

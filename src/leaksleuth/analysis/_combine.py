@@ -128,7 +128,12 @@ def _verdict_reason(
             label = LABELS.get(first.signal, first.signal)
             lead = f"{label} grows {_trendrate(first, v.confidence)}"
         since = f"after {warmup}" if v.warmup_end > 1 else "from the first iteration"
-        return f"{lead} {since}; {names} {'rises' if len(mine) == 1 else 'rise'} steadily"
+        rise = "rises" if len(mine) == 1 else "rise"
+        if any(t.retained == "grows" for t in mine):
+            rise += ", and so do the levels full gc passes leave, in every disjoint window"
+        else:
+            rise += " steadily"
+        return f"{lead} {since}; {names} {rise}"
     if status == "plateau":
         top = max(mine, key=lambda t: (t.unit == "bytes", t.warmup_growth))
         since = f": {rate} since" if rate else ""

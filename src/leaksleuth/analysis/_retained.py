@@ -93,7 +93,7 @@ def windows_of(
 
 
 def retained_growth(
-    levels: Sequence[tuple[int, float]],
+    levels: Sequence[tuple[float, float]],
     start: float,
     end: float,
     min_rate: float,

@@ -103,6 +103,10 @@ class VerdictConfig:
         return rates.get(unit, self.min_resources)
 
 
+# (iteration, level, segment) right after each full gc pass.
+Levels = Sequence[tuple[int, float, int]]
+
+
 @dataclass(frozen=True)
 class _Series:
     """The finite readings of one signal, sorted by iteration, level shifts removed."""
@@ -111,6 +115,20 @@ class _Series:
     y: list[float]
     seg: list[int]
     joined: list[float]  # y with per-segment level shifts taken out
+
+    def shift_of(self) -> dict[int, float]:
+        """Each segment's level shift that ``joined`` takes out."""
+        diffs: dict[int, list[float]] = {}
+        for s, y, j in zip(self.seg, self.y, self.joined):
+            diffs.setdefault(s, []).append(y - j)
+        return {s: median(d) for s, d in diffs.items()}
+
+    def joined_levels(self, levels: Levels) -> list[tuple[float, float]]:
+        """gc-settled levels on the scale of ``joined``: each less its segment's shift.
+        A level of a segment with no readings (taken while tracing) has no scale: dropped.
+        """
+        shift = self.shift_of()
+        return [(x, y - shift[s]) for x, y, s in levels if s in shift]
 
     @property
     def stride(self) -> float:
@@ -177,9 +195,6 @@ def _noise(x: list[float], y: list[float], seg: list[int], slope: float) -> floa
     return 1.4826 * median([abs(c) for c in centred]) if centred else 0.0
 
 
-Levels = Sequence[tuple[int, float]]
-
-
 def _tail(
     series: _Series, start: int, config: VerdictConfig, unit: str, levels: Optional[Levels]
 ) -> _Tail:
@@ -210,7 +225,9 @@ def _tail(
         growth=_warmup_growth(series.joined, start, width),
         retained=None
         if levels is None or not x
-        else retained_growth(levels, x[0], x[-1], config.min_rate(unit), config.confidence),
+        else retained_growth(
+            series.joined_levels(levels), x[0], x[-1], config.min_rate(unit), config.confidence
+        ),
     )
 
 
@@ -390,7 +407,8 @@ def analyse_signal(
 
     ``x`` are iteration numbers (gaps allowed), ``y`` the readings (NaN skipped) and
     ``segments`` the segment of each row. The warm-up never ends before ``warmup_floor``.
-    ``levels`` are the signal's (iteration, level) right after full gc passes: where
+    ``levels`` are the signal's (iteration, level, segment) right after full gc passes:
+    where
     given, a leak needs them to grow in every window (``_retained``), not only the
     readings.
 
@@ -421,6 +439,7 @@ def analyse_signal(
         period=tail.saw.period,
         points=tail.n,
         reason=f"{LABELS.get(name, name)} {why}",
+        retained="" if tail.retained is None else tail.retained.status,
     )
 
 

@@ -29,9 +29,13 @@ SIGNALS: Tuple[str, ...] = (
 
 # One traceback frame: (filename, line number). Tracebacks are innermost first.
 FrameKey = Tuple[str, int]
-# Levels right after a full gc pass: (iteration, rss, py_blocks, malloc), on the same
-# scale as the signals (the tool's own footprint subtracted).
-SETTLED_COLUMNS: Tuple[str, ...] = ("iteration", "rss", "py_blocks", "malloc")
+# Levels right after a full gc pass: (iteration, rss, py_blocks, malloc, segment), on the
+# same scale as the signals (the tool's own footprint subtracted); ``segment`` is the
+# samples' segment at the time, so a level shift the readings take out (a burst's end)
+# is taken out of the levels too. Rows written before the segment existed have 4 columns.
+SETTLED_COLUMNS: Tuple[str, ...] = ("iteration", "rss", "py_blocks", "malloc", "segment")
+# The signals whose levels are recorded.
+SETTLED_SIGNALS: Tuple[str, ...] = SETTLED_COLUMNS[1:4]
 # Per snapshot of a burst: traceback -> (bytes, allocation count).
 SiteTable = Dict[Tuple[FrameKey, ...], Tuple[int, int]]
 
@@ -93,10 +97,11 @@ class Capture:
     native: Optional[Dict[str, Any]] = None  # the memray window, as plain data
     meta: Dict[str, Any] = field(default_factory=dict)
 
-    def settled_levels(self, name: str) -> List[Tuple[int, float]]:
-        """(iteration, level) right after each full gc pass, for rss, py_blocks or malloc."""
+    def settled_levels(self, name: str) -> List[Tuple[int, float, int]]:
+        """(iteration, level, segment) right after each full gc pass, for rss, py_blocks
+        or malloc."""
         col = SETTLED_COLUMNS.index(name)
-        return [(int(row[0]), row[col]) for row in self.settled]
+        return [(int(row[0]), row[col], int(row[4]) if len(row) > 4 else 0) for row in self.settled]
 
     def series(self, name: str) -> List[float]:
         """The recorded values of one signal, aligned with ``iteration``."""

@@ -7,7 +7,7 @@ and holds tables only, no pickles::
 
     meta(key, value)                   format, schema version, program, argv, host, ...
     samples(iteration, phase, segment, <one REAL column per signal>)
-    settled(iteration, rss, py_blocks, malloc)
+    settled(iteration, rss, py_blocks, malloc, segment)
     bursts(burst, nframes, gc_collected)
     snapshots(burst, snapshot, iteration)
     snapshot_sites(burst, snapshot, traceback, size, count)   traceback: JSON [[file, line]]
@@ -42,7 +42,9 @@ from leaksleuth.capture._model import (
     _error_to_dict,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions this leaksleuth reads: 1 had no segment column in ``settled``.
+READABLE_VERSIONS = (1, 2)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_ROWS = 50_000
 # Rows handed to the analysis: the verdict engine works on a few thousand evenly spread
@@ -58,7 +60,7 @@ CREATE TABLE samples (
     iteration INTEGER NOT NULL, phase INTEGER NOT NULL, segment INTEGER NOT NULL,
     {_SIGNAL_COLUMNS}
 );
-CREATE TABLE settled (iteration INTEGER, rss REAL, py_blocks REAL, malloc REAL);
+CREATE TABLE settled (iteration INTEGER, rss REAL, py_blocks REAL, malloc REAL, segment INTEGER);
 CREATE TABLE bursts (burst INTEGER PRIMARY KEY, nframes INTEGER, gc_collected INTEGER);
 CREATE TABLE snapshots (burst INTEGER, snapshot INTEGER, iteration INTEGER);
 CREATE TABLE snapshot_sites (
@@ -184,7 +186,7 @@ class CaptureWriter:
 
     def _write_settled(self, rows: Sequence[Tuple[float, ...]]) -> None:
         self._db.execute("DELETE FROM settled")
-        self._db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", rows)
+        self._db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?, ?)", rows)
 
     def finish(self, capture: Capture) -> None:
         """Write what the run recorded besides the samples, and close."""
@@ -308,7 +310,7 @@ def _read(db: sqlite3.Connection, path: str, max_rows: int) -> StoredRun:
     meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
     if meta.get("format") != FORMAT:
         raise CaptureError(f"{path} is an SQLite file but not a leaksleuth capture")
-    if meta.get("schema_version") != SCHEMA_VERSION:
+    if meta.get("schema_version") not in READABLE_VERSIONS:
         raise CaptureError(
             f"capture {path} has schema version {meta.get('schema_version')!r}; "
             f"this leaksleuth reads version {SCHEMA_VERSION}"

@@ -106,7 +106,7 @@ class Probe:
         self._segment = 0
         self._offset: Tuple[float, ...] = (0.0, 0.0, 0.0)
         self._bias: Dict[bool, Tuple[float, ...]] = {}
-        self._settled = LevelLog(width=4, capacity=_MAX_SETTLED)
+        self._settled = LevelLog(width=5, capacity=_MAX_SETTLED)
         self._errors: Dict[str, int] = {}
         self._target_error: Optional[RecordedError] = None
         self.iterations = 0
@@ -244,13 +244,15 @@ class Probe:
         return len(self._settled)
 
     def settled_rows(self) -> List[Tuple[float, ...]]:
-        """The gc-settled levels kept so far: (iteration, rss, py_blocks, malloc)."""
+        """The gc-settled levels kept so far: (iteration, rss, py_blocks, malloc, segment)."""
         return self._settled.rows()
 
     def _note_settled(self) -> None:
         rss, blocks, malloc = self._levels()
         off = self._offset
-        self._settled.append((self.iterations, rss - off[0], blocks - off[1], malloc - off[2]))
+        self._settled.append(
+            (self.iterations, rss - off[0], blocks - off[1], malloc - off[2], self._segment)
+        )
 
     # -- bursts -----------------------------------------------------------------------
     @property

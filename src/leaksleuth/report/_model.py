@@ -29,6 +29,9 @@ class SignalTrend:
     period: int  # detected sawtooth period in iterations (1 = none)
     points: int  # samples used after warm-up
     reason: str
+    # What the levels left by full gc passes showed over the stable part: grows, slowing,
+    # not_kept, unclear, too_few; "" where none are recorded (GPU, resources).
+    retained: str = ""
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,6 @@ ENV = "LEAKSLEUTH_RUN"
 EXIT_USAGE = 2
 FLUSH_SECONDS = 1.0
 READ_BUDGET = 0.002  # of the program's time, for reading the signals
-# Of the program's time, for the full gc passes whose levels a leak verdict needs (taken
-# at flush time, so at most one a second).
-SETTLE_BUDGET = 0.003
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -62,8 +59,7 @@ class ProgramRun:
         self._stop = threading.Event()
         self._flush_due = time.perf_counter() + FLUSH_SECONDS
         self._finished = False
-        self._settle_spent = 0.0
-        self._settles = self._settles_written = 0
+        self._settled_written: Tuple[float, ...] = ()  # the last level row written
         # With a control channel, the CLI's process takes the interim looks (from the
         # capture file) and asks for the burst: this process only reads and writes.
         self.control_fd: Optional[int] = settings.get("control_fd")
@@ -112,7 +108,8 @@ class ProgramRun:
             if len(probe.bursts) > self.writer.bursts_written:
                 probe.outside(self._write_bursts)
             if clock() >= self._flush_due:
-                self._settle_within_budget()
+                # The full gc passes a leak verdict needs, at most one a flush.
+                self.watch.settle_within_budget()
                 probe.outside(self._flush_now)
         except Exception as exc:  # the program must survive the tool
             self._probe.note_error("run tick", exc)
@@ -138,21 +135,12 @@ class ProgramRun:
     def _write_bursts(self) -> None:
         self.writer.add_bursts(self._probe.bursts)
 
-    def _settle_within_budget(self) -> None:
-        """A full gc pass and its levels, while such passes stay within their budget."""
-        probe = self._probe
-        if probe.bursting or self._settle_spent > SETTLE_BUDGET * probe.elapsed:
-            return
-        started = time.perf_counter()
-        self.watch.settle()
-        self._settle_spent += time.perf_counter() - started
-        self._settles += 1
-
     def _flush_now(self) -> None:
         self.writer.flush()
-        if self._settles > self._settles_written:
-            self.writer.set_settled(self._probe.settled_rows())
-            self._settles_written = self._settles
+        rows = self._probe.settled_rows()
+        if rows and rows[-1] != self._settled_written:
+            self.writer.set_settled(rows)
+            self._settled_written = rows[-1]
         self._flush_due = time.perf_counter() + FLUSH_SECONDS
 
     def start_threads(self) -> None:
