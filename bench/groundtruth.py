@@ -11,7 +11,7 @@ difference of its end levels (medians of the three nearest post-gc readings).
     python bench/groundtruth.py FILE --iterations 20000 --json out.json
 
 The truth it prints:
-- "leak": every window, the last included, grows at least 1 block or 16 B per iteration
+- "leak": every window, the last included, grows at least half a block or 16 B per iteration
   and the last window keeps at least a third of the first's rate;
 - "settled": the last two windows grow less than 0.02 blocks and 1 B per iteration;
 - "unclear" otherwise (run longer).
@@ -115,7 +115,7 @@ def truth(rates: dict[str, list[float]]) -> str:
     def leaks(series: list[float], least: float) -> bool:
         return all(r >= least for r in series) and series[-1] >= series[0] / 3
 
-    if leaks(blocks, 1.0) or leaks(c_heap, 16.0):
+    if leaks(blocks, 0.5) or leaks(c_heap, 16.0):
         return "leak"
     if all(abs(r) < 0.02 for r in blocks[-2:]) and all(abs(r) < 1.0 for r in c_heap[-2:]):
         return "settled"

@@ -32,8 +32,13 @@ _FIRST_ANALYSIS_GUESS = 0.03
 _WATCH_ANALYSIS = 0.01
 _WATCH_READS = 0.005
 # watch() and run: the share of the loop's time that full gc passes may take, for the
-# retained levels a leak verdict is judged on (check() takes one every max_iterations/50).
-SETTLE_BUDGET = 0.003
+# retained levels a leak verdict is judged on (check() takes one every max_iterations/50),
+# plus an allowance that accrues over the loop's first seconds (a pass takes 1-20 ms on
+# most heaps, and a short run needs a few levels to be judged at all). Accruing, it is
+# spent evenly over those seconds, not on the first iterations.
+SETTLE_BUDGET = 0.004
+SETTLE_ALLOWANCE = 0.01
+SETTLE_ACCRUAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class CheckOptions:
     min_iterations: int = 20
     settle_iterations: int = 200
     settle_every: Optional[int] = None
-    checkpoint_growth: float = 1.25
+    checkpoint_growth: float = 1.5
     attribution: bool = True
     burst_windows: int = 4
     burst_window: int = 10
@@ -139,13 +144,18 @@ class _Session:
     def settle_within_budget(self) -> bool:
         """A full gc pass and its levels, while such passes stay within ``SETTLE_BUDGET``
         of the loop's time (so they fall evenly over the run). Never during a burst."""
-        probe = self.probe
-        if probe.bursting or self.settle_spent > SETTLE_BUDGET * probe.elapsed:
+        if self.probe.bursting or not self.settle_affordable():
             return False
         started = time.perf_counter()
         self.settle()
         self.settle_spent += time.perf_counter() - started
         return True
+
+    def settle_affordable(self) -> bool:
+        """Whether the gc passes so far leave room for one more."""
+        elapsed = self.probe.elapsed
+        allowance = SETTLE_ALLOWANCE * min(1.0, elapsed / SETTLE_ACCRUAL)
+        return self.settle_spent <= allowance + SETTLE_BUDGET * elapsed
 
     def settle_every(self, max_iterations: int) -> int:
         """Iterations between the retained levels ``check()`` records."""
@@ -386,7 +396,7 @@ class Watch:
         session = self._session
         session.probe.tick()
         if not session.due():
-            if session.settle_spent <= SETTLE_BUDGET * session.probe.elapsed:
+            if session.settle_affordable():
                 session.settle_within_budget()
             return
         try:
@@ -438,8 +448,9 @@ class Watch:
             session = self._session
             if exc is not None and isinstance(exc, Exception):
                 session.probe.record_target_error(exc)
+            session.probe.finish()
+            session.settle()  # before the RSS reader closes, so the last level has RSS
             session.probe.close()
-            session.settle()
             self._frozen = session.capture(stop_reason)
         return self._frozen
 

@@ -132,7 +132,7 @@ def test_ticks_from_the_program_are_its_iterations_and_the_exit_status_passes(
         import leaksleuth
 
         KEPT = []
-        for i in range(300):
+        for i in range(1500):
             KEPT.append("x" * 3000 + str(i))
             time.sleep(0.001)
             leaksleuth.tick()
@@ -146,7 +146,7 @@ def test_ticks_from_the_program_are_its_iterations_and_the_exit_status_passes(
     assert done.stdout == "ticked\n"
     assert "LEAK" in done.stderr and "the program exited with status 3" in done.stderr
     run = read_store(str(capture))
-    assert run.capture.iterations_run == 300
+    assert run.capture.iterations_run == 1500
     assert run.capture.meta["iteration_sources"] == [[1, "tick"]]
 
 

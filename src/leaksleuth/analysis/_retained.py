@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from leaksleuth.analysis._trend import SlopeEstimate, median, theil_sen
 
-# Fewest retained levels in the stable part before growth can be confirmed.
-MIN_LEVELS = 4
+# Fewest retained levels in the stable part before growth can be confirmed: two
+# disjoint windows, each rising on its own.
+MIN_LEVELS = 3
 # Disjoint windows: at most this many, with at least this many levels of their own each.
 MAX_WINDOWS = 8
 LEVELS_PER_WINDOW = 3

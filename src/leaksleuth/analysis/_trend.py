@@ -81,26 +81,17 @@ def median(values: Sequence[float]) -> float:
 
 
 def _all_slopes(xs: list[float], ys: list[float], out: list[float]) -> None:
-    n = len(xs)
-    for i in range(n - 1):
+    # Comprehensions, not appends: this is the analysis's innermost loop.
+    for i in range(len(xs) - 1):
         xi, yi = xs[i], ys[i]
-        for j in range(i + 1, n):
-            dx = xs[j] - xi
-            if dx:
-                out.append((ys[j] - yi) / dx)
+        out.extend([(yj - yi) / (xj - xi) for xj, yj in zip(xs[i + 1 :], ys[i + 1 :]) if xj != xi])
 
 
 def _sampled_slopes(xs: list[float], ys: list[float], k: int, rng: random.Random) -> list[float]:
     n = len(xs)
     rnd = rng.random
-    out: list[float] = []
-    for _ in range(k):
-        i = int(rnd() * n)
-        j = int(rnd() * n)
-        dx = xs[j] - xs[i]
-        if dx:
-            out.append((ys[j] - ys[i]) / dx)
-    return out
+    pairs = [(int(rnd() * n), int(rnd() * n)) for _ in range(k)]
+    return [(ys[j] - ys[i]) / (xs[j] - xs[i]) for i, j in pairs if xs[j] != xs[i]]
 
 
 def _pair_slopes(groups: list[Group]) -> list[float]:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Optional
 
-from leaksleuth.analysis._retained import Retained, retained_growth
+from leaksleuth.analysis._retained import MIN_LEVELS, Retained, retained_growth
 from leaksleuth.analysis._trend import (
     SlopeEstimate,
     mann_kendall,
@@ -474,7 +474,10 @@ def _why_retained(r: Retained, unit: str, config: VerdictConfig) -> str:
     """Why the gc-settled levels do not (yet) confirm a rise of the readings."""
     kept = per_iteration(r.trend, unit, config.confidence)
     if r.status == "too_few":
-        return f"only {r.levels} levels after full gc passes cover it (needs 4 to confirm)"
+        return (
+            f"only {r.levels} levels after full gc passes cover it (needs {MIN_LEVELS} "
+            "spread over it to confirm)"
+        )
     if r.status == "slowing":
         steps = ", ".join(amount(w.rate, unit) for w in r.windows)
         return (

@@ -218,7 +218,10 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
 
     Looks come at growing intervals (2 s, then 1.5 times longer each, at most 30 s). The
     burst is asked for on a leak verdict (then the holders are searched too), or, from
-    the fifth look on (about 16 s), on an undecided verdict with a rising signal.
+    the second look on (about 5 s), on an undecided verdict with a signal whose growth is
+    clear of zero and at least the minimum rate: a leak verdict needs the levels of full
+    gc passes, which a program affords only slowly, and the sites are wanted before the
+    program ends.
     """
     from leaksleuth._api import burst_period, growth_worth_a_burst
     from leaksleuth.analysis import build_report
@@ -236,7 +239,7 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
         try:
             verdict = build_report(read_store(capture).capture).verdict
             leak = verdict.status == "leak"
-            if leak or (looks >= 5 and growth_worth_a_burst(verdict)):
+            if leak or (looks >= 2 and growth_worth_a_burst(verdict)):
                 line = f"burst {int(leak)} {burst_period(verdict)}\n"
                 os.write(control, line.encode("ascii"))
                 return

@@ -80,9 +80,12 @@ class SampleBuffer:
 
 
 class LevelLog:
-    """Up to ``capacity`` rows of floats in one preallocated array: the first row and the
-    latest ones. Recording a row allocates nothing that outlives the call, so the log
-    never shows up in the levels it records.
+    """Up to ``capacity`` rows of floats in one preallocated array, spread evenly over the
+    whole run, plus the latest row: when full, every other row is dropped and from then
+    on only every other row is kept, as the sample buffer does. So the rows always reach
+    from the run's start to its latest (a verdict compares windows across the run).
+    Recording a row allocates nothing that outlives the call, so the log never shows up
+    in the levels it records.
     """
 
     def __init__(self, width: int, capacity: int = 64) -> None:
@@ -91,23 +94,47 @@ class LevelLog:
         self.width = width
         self.capacity = capacity
         self._n = 0
-        self._rows = array("d", bytes(8 * width * capacity))
+        self._seen = 0
+        self._stride = 1
+        self._latest_kept = False  # whether the latest row is also a kept row
+        # ``capacity`` kept rows, then one slot for the latest row.
+        self._rows = array("d", bytes(8 * width * (capacity + 1)))
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + (0 if self._latest_kept or not self._seen else 1)
 
     def append(self, row: Sequence[float]) -> None:
-        w = self.width
-        if self._n == self.capacity:
-            # Drop the second row: the first is the baseline, the rest move up by one.
-            for i in range(w, w * (self.capacity - 1)):
-                self._rows[i] = self._rows[i + w]
-            self._n -= 1
-        start = self._n * w
+        w, rows = self.width, self._rows
+        latest = self.capacity * w
         for j in range(w):
-            self._rows[start + j] = row[j]
-        self._n += 1
+            rows[latest + j] = row[j]
+        on_stride = self._seen % self._stride == 0
+        if on_stride and self._n == self.capacity:
+            self._thin()
+            on_stride = self._seen % self._stride == 0
+        if on_stride:
+            start = self._n * w
+            for j in range(w):
+                rows[start + j] = row[j]
+            self._n += 1
+        self._latest_kept = on_stride
+        self._seen += 1
+
+    def _thin(self) -> None:
+        w, rows = self.width, self._rows
+        kept = 0
+        for i in range(0, self._n, 2):
+            for j in range(w):
+                rows[kept * w + j] = rows[i * w + j]
+            kept += 1
+        self._n = kept
+        self._stride *= 2
 
     def rows(self) -> List[Tuple[float, ...]]:
+        """The kept rows, and the latest one if it was not kept."""
         w = self.width
-        return [tuple(self._rows[i * w : (i + 1) * w]) for i in range(self._n)]
+        kept = [tuple(self._rows[i * w : (i + 1) * w]) for i in range(self._n)]
+        if self._seen and not self._latest_kept:
+            last = self.capacity * w
+            kept.append(tuple(self._rows[last : last + w]))
+        return kept

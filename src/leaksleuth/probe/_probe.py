@@ -361,9 +361,14 @@ class Probe:
             meta=_meta(self._buffer.stride, self._elapsed),
         )
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Read the last iteration and end a burst still running; the probe can still
+        settle afterwards. Idempotent."""
         self._read_last()
         self.end_burst()
+
+    def close(self) -> None:
+        self.finish()
         self._rss.close()
 
     def _read_last(self) -> None:

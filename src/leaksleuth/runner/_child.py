@@ -99,17 +99,17 @@ class ProgramRun:
                 return
             probe = self._probe
             if self._looks_here:
-                self.watch.tick()  # interim looks in this process (forked children)
+                self.watch.tick()  # interim looks and gc passes here (forked children)
             else:
                 probe.tick()
+                # The full gc passes a leak verdict needs, within their budget.
+                self.watch.settle_within_budget()
             if self._burst_request is not None:
                 request, self._burst_request = self._burst_request, None
                 self.watch.start_burst(*request)
             if len(probe.bursts) > self.writer.bursts_written:
                 probe.outside(self._write_bursts)
             if clock() >= self._flush_due:
-                # The full gc passes a leak verdict needs, at most one a flush.
-                self.watch.settle_within_budget()
                 probe.outside(self._flush_now)
         except Exception as exc:  # the program must survive the tool
             self._probe.note_error("run tick", exc)
