@@ -13,10 +13,10 @@ from types import TracebackType
 from typing import Any, Callable, Dict, Optional, Type
 
 from leaksleuth.analysis import AnalysisConfig, build_report
-from leaksleuth.analysis._verdict import VerdictConfig
 from leaksleuth.analysis._attribution import find_suspects
 from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._sources import SourceClassifier
+from leaksleuth.analysis._verdict import VerdictConfig
 from leaksleuth.capture import Burst, Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._native import NativeUnavailable, native_stacks
@@ -280,7 +280,10 @@ def burst_period(verdict: Verdict) -> int:
     return max((t.period for t in verdict.signals), default=1)
 
 
-def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = VerdictConfig()) -> bool:
+_DEFAULT_VERDICT = VerdictConfig()
+
+
+def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
     """Memory grows, or may: a leak, or an undecided verdict with a signal whose growth
     is clear of zero and at least the minimum rate. A burst slows the program several
     times over while it lasts, so drift and noise must not start one."""

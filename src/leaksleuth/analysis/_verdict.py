@@ -493,9 +493,10 @@ def _why_decided(status: str, t: _Tail, config: VerdictConfig, unit: str) -> str
     r = t.retained
     if status == "leak":
         if r is not None:
+            kept = per_iteration(r.trend, unit, config.confidence)
             return (
                 f"grows {rate}{saw}, p={t.p:.2g}, and what full gc passes leave rises in "
-                f"each of {len(r.windows)} windows ({per_iteration(r.trend, unit, config.confidence)})"
+                f"each of {len(r.windows)} windows ({kept})"
             )
         return f"grows {rate}{saw}, p={t.p:.2g}, and its lows rise with it"
     if r is not None and r.status == "not_kept" and _significant(t, config):
