@@ -136,7 +136,8 @@ def _intro(data: dict[str, Any]) -> list[str]:
     p = data["peer_protocol"]
     tools = data["tools"]
     text = (
-        f"Each workload is run {data['repeat']} time(s) by each tool "
+        f"Each workload is run {data['repeat']} time(s) by leaksleuth and "
+        f"{data.get('peer_repeat', data['repeat'])} time(s) by each peer "
         f"({', '.join(tools)}), every run in its own fresh interpreter, "
         f"{data['jobs']} at a time (Python {data['python']}). leaksleuth: default `check()`. "
     )

@@ -526,6 +526,8 @@ class Bench:
         for rep in range(1, self.args.repeat + 1):
             for w in ready:
                 for tool in self.args.tools:
+                    if tool != "leaksleuth" and rep > self.args.peer_repeat:
+                        continue
                     if tool == "memray" and w["set"] == "replays":
                         venv = self.venvs.get(w["venv"]) or {}
                         if not venv.get("memray"):
@@ -545,6 +547,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--only", nargs="+", metavar="NAME", help="workloads whose name has one")
     parser.add_argument("--repeat", type=int, default=5, help="runs per workload and tool")
+    parser.add_argument(
+        "--peer-repeat", type=int, default=None, help="runs per workload of each peer (--repeat)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes at a time")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
     parser.add_argument("--quick", action="store_true", help="1 repetition, leaksleuth only")
@@ -560,6 +565,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.repeat, args.tools = 1, ["leaksleuth"]
+    if args.peer_repeat is None or args.peer_repeat > args.repeat:
+        args.peer_repeat = args.repeat
     if not args.replays:
         args.sets = [s for s in args.sets if s != "replays"]
     args.sets = [s for s in SETS if s in args.sets]
@@ -583,6 +590,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "sets": args.sets,
         "tools": args.tools,
         "repeat": args.repeat,
+        "peer_repeat": args.peer_repeat,
         "jobs": args.jobs,
         "timeout_s": args.timeout,
         "quick": args.quick,

@@ -37,7 +37,8 @@ def _byte_figure(
     status: str,
     min_bytes: float,
 ) -> tuple[str, SlopeEstimate]:
-    """The largest significant byte growth; else the tightest byte estimate available.
+    """The largest significant byte growth; else (and for no growth) the tightest byte
+    estimate available.
 
     A leak states only a rate whose interval excludes zero and reaches the minimum: when
     only a count (pymalloc blocks, gc objects) grows, it has no byte figure at all.
@@ -49,7 +50,8 @@ def _byte_figure(
     }
     rates.update(byte_rates)  # the caller's own estimates win
     usable = {k: v for k, v in rates.items() if math.isfinite(v.slope) and math.isfinite(v.ci_low)}
-    growing = [k for k, v in usable.items() if v.ci_low > 0]
+    # No growth: the tightest estimate, not a rise that the verdict found to be no leak.
+    growing = [k for k, v in usable.items() if v.ci_low > 0 and status not in ("flat", "plateau")]
     if status == "leak":
         growing = [k for k in growing if usable[k].slope >= min_bytes]
     if growing:

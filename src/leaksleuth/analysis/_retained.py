@@ -10,9 +10,10 @@ the retained levels that
 - is meaningful: at least the minimum rate, with its confidence interval above zero;
 - reproduces: every disjoint window of the stable part rises by a third of that rate or
   more (a leak that pauses for a whole window is not yet shown to go on);
-- does not slow down: the later half rises at least half as fast as the earlier half. A
-  bounded cache still filling, or a library cache whose growth decays, fails here; with
-  room left in the budget the measurement goes on, and the verdict waits.
+- does not slow down: the last third of the windows rises at least half as fast as the
+  first third (within one standard error). A bounded cache still filling, or a library
+  cache whose growth decays, fails here; with room left in the budget the measurement
+  goes on, and the verdict waits.
 
 Garbage fails the first condition: full gc passes take it back, so the retained levels
 stay flat however the raw readings rise.
@@ -131,9 +132,11 @@ def _status(trend: SlopeEstimate, windows: tuple[Window, ...], min_rate: float) 
     if any(w.rate + _Z * w.error < trend.slope / 3 for w in windows):
         # A window that clearly did not keep its share: decaying growth, or a pause.
         return "slowing"
-    half = len(windows) // 2
-    early, late = _pooled(windows[:half]), _pooled(windows[half:])
-    return "slowing" if late.rate + _Z * late.error < 0.5 * early.rate else "grows"
+    # The last third against the first: a cache filling at random (each new key one
+    # entry, ever rarer) slows by more than half between them; a leak does not.
+    third = max(len(windows) // 3, 1)
+    early, late = _pooled(windows[:third]), _pooled(windows[-third:])
+    return "slowing" if late.rate + late.error < 0.5 * early.rate else "grows"
 
 
 def _pooled(windows: Sequence[Window]) -> Window:
