@@ -84,12 +84,14 @@ def _allocator_retention(trends: Sequence[SignalTrend]) -> Optional[SignalTrend]
 
 def _overall_status(trends: Sequence[SignalTrend], config: VerdictConfig) -> str:
     """Any leak wins; then a plateau, unless an undecided signal still rises at a rate
-    that matters (a plateau elsewhere does not show that this one stopped)."""
+    that matters, or what full gc passes leave of it does (a plateau elsewhere does not
+    show that this one stopped)."""
     statuses = {t.status for t in trends}
     if "leak" in statuses:
         return "leak"
     rising = any(
-        t.status == "inconclusive" and t.ci_low > 0 and t.slope >= config.min_rate(t.unit)
+        t.status == "inconclusive"
+        and ((t.ci_low > 0 and t.slope >= config.min_rate(t.unit)) or t.retained == "grows")
         for t in trends
     )
     if "plateau" in statuses and not rising:
