@@ -345,6 +345,46 @@ def capture_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def run_correct_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("run_correct")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "`leaksleuth run` on correct programs")
+    titles = {
+        "numpy": "numpy arrays of 10^4-2*10^5 float64",
+        "object_graph": "object graph with reference cycles",
+    }
+    lines = [
+        "### `leaksleuth run --iterate-on` on correct programs",
+        "",
+        "Two programs that do not leak, each a `step()` called in a loop by `main()`, which "
+        "times its own loop (start-up excluded). Each round runs `python prog.py` and "
+        "`python -m leaksleuth run --iterate-on __main__:step prog.py` back to back, in fresh "
+        "processes, alternately first; a round's ratio is leaksleuth's loop time over the "
+        "bare one. *own time*: `meta.tool_s` (leaksleuth's time in the program's process) "
+        "over the rest of the loop. *bursts*: runs in which a tracemalloc burst ran (there "
+        "should be none: nothing grows). Target: at most 1.05x, no burst.",
+        "",
+        "| program | iterations x bare ms | ratio (median) | middle half | CPU ratio "
+        "| own time | bursts | verdicts |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in part.items():
+        if not isinstance(row, dict) or "ratios" not in row:
+            continue
+        verdicts = ", ".join(f"{s} {n}" for s, n in row["verdicts"].items())
+        share = row.get("tool_share")
+        lines.append(
+            f"| {titles.get(name, name)} | {row['iterations']} x "
+            f"{row['bare_iteration_ms']:.2f} | **{row['ratio']:.3f}x** "
+            f"| {row['ratio_q1']:.3f}-{row['ratio_q3']:.3f} | {row['cpu_ratio']:.3f}x "
+            f"| {'-' if share is None else f'{share * 100:.2f}%'} "
+            f"| {row['runs_with_burst']}/{row['rounds']} | {verdicts} |"
+        )
+    return [*lines, ""]
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -356,6 +396,7 @@ SECTIONS: tuple[Section, ...] = (
     signals_section,
     native_window_section,
     capture_section,
+    run_correct_section,
 )
 
 

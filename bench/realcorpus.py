@@ -576,7 +576,46 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return args
 
 
+def merge(paths: list[str], out: str) -> dict[str, Any]:
+    """Results of several runs of this bench (e.g. on different workloads) as one: the
+    runs and workloads together, the summary and table computed again. The first run's
+    settings are kept; a workload run by more than one is taken from the last."""
+    parts = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            parts.append(json.load(f))
+    keys = {w["key"]: w for part in parts for w in part["workloads"]}
+    runs_by_key: dict[str, list[dict[str, Any]]] = {}
+    for part in parts:
+        for key in {r["key"] for r in part["runs"]}:
+            runs_by_key[key] = [r for r in part["runs"] if r["key"] == key]
+    rows = [r for key in sorted(runs_by_key) for r in runs_by_key[key]]
+    workloads = list(keys.values())
+    result = dict(parts[0])
+    sets = [s for s in SETS if any(s in p["sets"] for p in parts)]
+    tools = [t for t in TOOLS if any(t in p["tools"] for p in parts)]
+    result.update(
+        command=" + ".join(p["command"] for p in parts),
+        sets=sets,
+        tools=tools,
+        wall_s=sum(p["wall_s"] for p in parts),
+        workloads=workloads,
+        summary=summarise(rows, sets, tools),
+        table=workload_table(workloads, rows, tools),
+        runs=rows,
+    )
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2, default=str)
+    return result
+
+
 def main(argv: Optional[list[str]] = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "merge":
+        # python bench/realcorpus.py merge OUT.json A.json B.json ...
+        print(render(merge(argv[2:], argv[1])))
+        return 0
     args = parse_args(argv)
     t0 = time.perf_counter()
     workloads = find_workloads(args.sets, args.only)

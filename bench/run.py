@@ -8,8 +8,9 @@ separately), the real-library corpus with its peers (tracemalloc, memray, an RSS
 each workload repeated in fresh interpreters, replays of fixed leaks in venvs of the
 leaking and the fixed release), overhead against peers measured in the same run, the
 probe's own memory over 100,000 iterations, how many iterations a 1/4/64 KiB-per-iteration
-leak needs before it is called, and the cost of the type census and the holder search on
-a 1,000,000-object heap.
+leak needs before it is called, the cost of the type census and the holder search on
+a 1,000,000-object heap, and `leaksleuth run` on two correct programs (no burst, its
+slowdown paired with the bare program).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("signals", "signals.py", ()),
     ("native_window", "native_window.py", ()),
     ("capture", "capture.py", ()),
+    ("run_correct", "run_correct.py", ()),
 )
 
 
