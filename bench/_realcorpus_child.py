@@ -68,6 +68,10 @@ def _corpus(root: str) -> ModuleType:
     return importlib.import_module("tests.scenarios._corpus")
 
 
+def _corpus_of(scenario: Any) -> ModuleType:
+    return sys.modules[type(scenario).__module__]
+
+
 def _as_tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -94,7 +98,6 @@ def load_workload(corpus: ModuleType, spec: dict[str, Any]) -> Any:
         name=os.path.splitext(os.path.basename(path))[0],
         set_name="replays",
         path=path,
-        module=module,
         expect=expect,
         site_line=sites[0],
         max_iterations=None,
@@ -129,6 +132,7 @@ def _dist_versions(requirements: list[str]) -> dict[str, Optional[str]]:
 
 
 def tool_load(corpus: ModuleType, scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    corpus._import_fresh(scenario.path, scenario.set_name)  # its libraries, for their versions
     return {
         "expect": list(scenario.expect),
         "site_line": scenario.site_line,
@@ -173,7 +177,7 @@ def tool_leaksleuth(corpus: ModuleType, scenario: Any, spec: dict[str, Any]) -> 
 
 def _steps(scenario: Any) -> tuple[Callable[[], Any], Callable[[], None]]:
     """``step`` bound to its setup's state, and the teardown to call at the end."""
-    module = scenario.module
+    _, module = _corpus_of(scenario)._import_fresh(scenario.path, scenario.set_name)
     setup = getattr(module, "setup", None)
     state = setup() if setup is not None else None
     step = module.step

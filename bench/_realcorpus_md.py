@@ -138,7 +138,8 @@ def _intro(data: dict[str, Any]) -> list[str]:
     text = (
         f"Each workload is run {data['repeat']} time(s) by leaksleuth and "
         f"{data.get('peer_repeat', data['repeat'])} time(s) by each peer "
-        f"({', '.join(tools)}), every run in its own fresh interpreter, "
+        f"({', '.join(t for t in tools if t != 'leaksleuth')}), every run in its own fresh "
+        "interpreter, "
         f"{data['jobs']} at a time (Python {data['python']}). leaksleuth: default `check()`. "
     )
     if len(tools) > 1:

@@ -33,6 +33,7 @@ enters the corpus only when a long run has measured it so.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -64,7 +65,6 @@ class Scenario:
     name: str
     set_name: str
     path: str
-    module: ModuleType
     expect: tuple[str, ...]
     site_line: Optional[int]
     max_iterations: Optional[int]  # None: check()'s default
@@ -130,22 +130,45 @@ def find_site_lines(path: str) -> list[int]:
         return [i for i, line in enumerate(f, start=1) if _SITE_COMMENT.search(line)]
 
 
+_DECLARED = ("EXPECT", "HOLDER", "MAX_ITERATIONS", "LIBRARIES", "GROUND_TRUTH")
+
+
+def declarations(path: str) -> dict[str, Any]:
+    """A scenario file's declared constants, read from its source without importing it
+    (importing would load every library of the corpus into the reading process, whose
+    heap every later full gc pass must then walk); "step" is True if it defines step()."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), filename=path)
+    found: dict[str, Any] = {"step": False}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "step":
+            found["step"] = True
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in _DECLARED:
+                try:
+                    found[target.id] = ast.literal_eval(node.value)
+                except ValueError as exc:
+                    raise ScenarioError(f"{path}: {target.id} must be a literal") from exc
+    return found
+
+
 def load_scenario(path: str, set_name: str) -> Scenario:
-    """Import one scenario file and check that its ground truth is well formed."""
-    _, module = _import_fresh(path, set_name)
-    if not callable(getattr(module, "step", None)):
+    """Read one scenario file and check that its ground truth is well formed."""
+    module = declarations(path)
+    if not module["step"]:
         raise ScenarioError(f"{path}: defines no step() function")
-    expect = parse_expect(getattr(module, "EXPECT", None), path)
+    expect = parse_expect(module.get("EXPECT"), path)
     sites = find_site_lines(path)
     if expect == ("leak",) and len(sites) != 1:
         raise ScenarioError(f"{path}: a leak needs exactly one '# SITE' line, found {sites}")
     if expect != ("leak",) and sites:
         raise ScenarioError(f"{path}: only a leak may mark a '# SITE' line (lines {sites})")
-    holder = getattr(module, "HOLDER", None)
+    holder = module.get("HOLDER")
     if holder is not None and (expect != ("leak",) or not isinstance(holder, str) or not holder):
         raise ScenarioError(f"{path}: HOLDER must be a non-empty string, and only for a leak")
     real = set_name in REAL_SETS
-    limit = getattr(module, "MAX_ITERATIONS", None if real else DEFAULT_MAX_ITERATIONS)
+    limit = module.get("MAX_ITERATIONS", None if real else DEFAULT_MAX_ITERATIONS)
     libraries, truth = _real_fields(module, path, expect) if real else ((), "")
     if real and limit is not None:
         raise ScenarioError(f"{path}: a real-library workload runs with the default options")
@@ -153,7 +176,6 @@ def load_scenario(path: str, set_name: str) -> Scenario:
         name=os.path.splitext(os.path.basename(path))[0],
         set_name=set_name,
         path=path,
-        module=module,
         expect=expect,
         site_line=sites[0] if sites else None,
         max_iterations=None if limit is None else int(limit),
@@ -164,12 +186,12 @@ def load_scenario(path: str, set_name: str) -> Scenario:
 
 
 def _real_fields(
-    module: ModuleType, path: str, expect: tuple[str, ...]
+    module: dict[str, Any], path: str, expect: tuple[str, ...]
 ) -> tuple[tuple[str, ...], str]:
-    libraries = getattr(module, "LIBRARIES", None)
+    libraries = module.get("LIBRARIES")
     if not isinstance(libraries, tuple) or not libraries:
         raise ScenarioError(f"{path}: LIBRARIES must be a non-empty tuple of library names")
-    truth = getattr(module, "GROUND_TRUTH", None)
+    truth = module.get("GROUND_TRUTH")
     wanted = "leak" if expect == ("leak",) else "settled"
     if not isinstance(truth, str) or not truth.startswith(wanted):
         raise ScenarioError(f"{path}: GROUND_TRUTH must record a long run that {wanted}")
