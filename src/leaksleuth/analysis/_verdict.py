@@ -17,9 +17,17 @@ only when four things hold, each one ruling out a known impostor:
     half must also sit above that of the earlier half: the gc's full passes grow rarer as
     the heap grows, so a block can miss one, but not half the run.
 (c) a meaningful rate: at least the per-unit minimum in ``VerdictConfig``.
-(d) still growing: the CI of the later half's slope reaches half the overall slope, and
+(d) still growing: the CI of the later half's slope reaches half the overall slope, no
+    disjoint window of the readings grows clearly slower than a third of the rate, and
     the trend is still significant without its first eighth. Growth that stopped is a
-    plateau the warm-up cut missed, and the tail is judged again from its midpoint.
+    plateau the warm-up cut missed, and the tail is judged again from its midpoint (and
+    again, while what is left is long enough to judge).
+(e) retained: where the levels left by full gc passes are recorded (rss, py_blocks,
+    malloc), they must grow too, in every disjoint window and no slower later
+    (``_retained``): that is what rules out garbage, drift and caches still filling. A
+    leak seen only over the last third of the run, after a long warm-up, is not yet one.
+
+These rules locate and time growth on the readings; (e) makes the call.
 
 Flat needs evidence too: enough points and sawtooth periods, and a slope CI or a floor
 CI wholly below the minimum rate (or, under a sawtooth, lows of the later half no higher
@@ -81,8 +89,7 @@ class VerdictConfig:
     # iteration must be called; its estimate spreads by up to a quarter, so 48 B. Below
     # that, library caches that fill over thousands of iterations (matplotlib's text-layout
     # cache, per-shape caches) rise at 20-40 B per iteration for longer than a default run
-    # lasts, and cannot be told from a leak within it. A Python-object leak shows in the
-    # blocks as well: half a block per iteration.
+    # lasts, and cannot be told from a leak within it.
     # Half a block or object per iteration: CPython's and the libraries' own caches
     # (interned strings, type caches, free lists) creep by 0.01-0.3 per iteration in
     # correct code, with no bytes behind them that matter; a leak of 64 bytes or more in
@@ -425,8 +432,7 @@ def analyse_signal(
     ``x`` are iteration numbers (gaps allowed), ``y`` the readings (NaN skipped) and
     ``segments`` the segment of each row. The warm-up never ends before ``warmup_floor``.
     ``levels`` are the signal's (iteration, level, segment) right after full gc passes:
-    where
-    given, a leak needs them to grow in every window (``_retained``), not only the
+    where given, a leak needs them to grow in every window (``_retained``), not only the
     readings.
 
     >>> xs = list(range(1, 61))
