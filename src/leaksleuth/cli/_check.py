@@ -34,7 +34,8 @@ exit codes:
 DESCRIPTION = """\
 Call TARGET repeatedly, watch the process's memory, and tell whether it leaks: a
 verdict with the growth per iteration and its confidence interval, and the
-allocation sites that grow. Measuring stops early once the verdict is settled.
+allocation sites that grow. Measuring stops early once nothing grows; a leak is judged
+on every iteration --max-iterations allows.
 
 TARGET is path/to/file.py:function, package.module:function or
 module:Class.method. A file is imported with its directory first on sys.path; a
