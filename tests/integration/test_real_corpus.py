@@ -15,6 +15,7 @@ torch, pandas) run in the benchmark.
 
 from __future__ import annotations
 
+import ast
 import os
 
 import pytest
@@ -23,6 +24,7 @@ from leaksleuth import Report
 from tests.scenarios._corpus import (
     Scenario,
     explain,
+    find_site_lines,
     load_scenarios,
     run_scenario,
     site_matches,
@@ -86,12 +88,27 @@ def test_every_replay_pins_a_leaking_and_a_fixed_release_and_links_its_tracker()
     names = [n for n in os.listdir(REPLAYS) if n.endswith(".py") and not n.startswith("_")]
     assert len(names) >= 8
     for name in names:
-        with open(os.path.join(REPLAYS, name), encoding="utf-8") as f:
-            text = f.read()
-        for field in ("LEAKY = ", "FIXED = ", "TRACKER = ", "GROUND_TRUTH_LEAKY = "):
-            assert field in text, f"{name} has no {field.strip(' =')}"
-        assert "# SITE" in text, name
-        assert 'GROUND_TRUTH_LEAKY = "leak' in text and 'GROUND_TRUTH_FIXED = "settled' in text
+        path = os.path.join(REPLAYS, name)
+        values = _constants(path)
+        assert values.get("LEAKY") and values.get("FIXED"), name
+        assert str(values.get("TRACKER", "")).startswith("https://"), name
+        assert str(values.get("GROUND_TRUTH_LEAKY", "")).startswith("leak"), name
+        assert str(values.get("GROUND_TRUTH_FIXED", "")).startswith("settled"), name
+        assert len(find_site_lines(path)) == 1, name
+
+
+def _constants(path: str) -> dict[str, object]:
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id
+        in ("LEAKY", "FIXED", "TRACKER", "GROUND_TRUTH_LEAKY", "GROUND_TRUTH_FIXED")
+    }
 
 
 @pytest.mark.parametrize("scenario", CHOSEN, ids=lambda s: s.id)
