@@ -37,7 +37,6 @@ _WATCH_READS = 0.005
 # most heaps, and a short run needs a few levels to be judged at all). Accruing, it is
 # spent evenly over those seconds, not on the first iterations.
 SETTLE_BUDGET = 0.004
-SETTLE_ALLOWANCE = 0.01
 SETTLE_ACCRUAL = 2.0
 
 
@@ -51,7 +50,9 @@ class CheckOptions:
     bounded cache of N entries still filling, so a leak is called on all the iterations
     the budget allows. ``settle_every``: ``check()`` runs a full gc pass every this many
     iterations and records the levels it leaves, the retained memory a leak verdict is
-    judged on (None: ``max_iterations`` / 50, so about 50 levels). ``attribution``: run a
+    judged on (None: ``max_iterations`` / 50, so about 50 levels); ``watch()`` takes them
+    within 0.4% of the loop's time plus ``settle_allowance`` seconds accruing over its
+    first 2 s. ``attribution``: run a
     tracemalloc burst to find the growing sites when memory grows. ``burst_seconds``: the
     time a burst aims to take; tracing slows code 10-200x, so the probe times the burst's
     first traced iteration and shortens the windows to fit (never under 3 iterations).
@@ -74,6 +75,7 @@ class CheckOptions:
     min_iterations: int = 20
     settle_iterations: int = 200
     settle_every: Optional[int] = None
+    settle_allowance: float = 0.01
     checkpoint_growth: float = 1.5
     attribution: bool = True
     burst_windows: int = 4
@@ -154,7 +156,7 @@ class _Session:
     def settle_affordable(self) -> bool:
         """Whether the gc passes so far leave room for one more."""
         elapsed = self.probe.elapsed
-        allowance = SETTLE_ALLOWANCE * min(1.0, elapsed / SETTLE_ACCRUAL)
+        allowance = self.options.settle_allowance * min(1.0, elapsed / SETTLE_ACCRUAL)
         return self.settle_spent <= allowance + SETTLE_BUDGET * elapsed
 
     def settle_every(self, max_iterations: int) -> int:

@@ -67,6 +67,9 @@ class ProgramRun:
         options = CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
+            # A program is judged on the levels of full gc passes; a run of a few seconds
+            # affords a few only with more than watch()'s first allowance.
+            settle_allowance=0.04,
             # A whole program runs for long: 0.2% of its time still reads thousands of
             # rows an hour, and keeps the program's cost within 2%.
             # At least every 256th iteration (fast loops): the budget governs otherwise.
