@@ -401,8 +401,7 @@ class Watch:
         session = self._session
         session.probe.tick()
         if not session.due():
-            if session.settle_affordable():
-                session.settle_within_budget()
+            session.settle_within_budget()
             return
         try:
             verdict = session.interim()

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Optional
 
-from leaksleuth.analysis._retained import MIN_LEVELS, Retained, retained_growth
+from leaksleuth.analysis._retained import MAX_WINDOWS, MIN_LEVELS, Retained, retained_growth
 from leaksleuth.analysis._trend import (
     SlopeEstimate,
     mann_kendall,
@@ -295,9 +295,9 @@ def _still_growing(t: _Tail, config: VerdictConfig) -> bool:
     return theil_sen(ex[eighth:], ey[eighth:], es[eighth:], config.confidence).ci_low > 0
 
 
-# Disjoint windows of the readings, each at least this many points, at most this many.
+# Disjoint windows of the readings: each at least this many points, at most as many
+# windows as the retained levels are cut into.
 _WINDOW_POINTS = 8
-_MAX_WINDOWS = 8
 
 
 def _every_window_grows(t: _Tail, config: VerdictConfig) -> bool:
@@ -307,7 +307,7 @@ def _every_window_grows(t: _Tail, config: VerdictConfig) -> bool:
     is flat. A window whose interval is wide (noise) does not count against the rate.
     """
     ex, ey, es = t.evidence
-    k = min(_MAX_WINDOWS, len(ex) // _WINDOW_POINTS)
+    k = min(MAX_WINDOWS, len(ex) // _WINDOW_POINTS)
     if k < 2:
         return True
     lo, hi = ex[0], ex[-1]
