@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "fds (one listing)": lambda: resources.fds(float("inf")),
         "threads": resources.threads,
         "tasks": resources.tasks,
-        "gpu_allocated and gpu_reserved (no CUDA in use)": gpu.torch_memory,
+        "gpu_allocated and gpu_reserved (no CUDA in use)": lambda: gpu.torch_memory(1),
         "gpu_process (no CUDA in use)": lambda: gpu.process_memory(float("inf")),
     }
     costs = {name: per_call(fn, calls) * 1e6 for name, fn in readers.items()}

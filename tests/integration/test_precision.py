@@ -85,3 +85,24 @@ def test_a_leak_verdict_states_a_rate_clear_of_zero_or_none() -> None:
     assert v.status == "leak", v.reason
     # No byte-valued signal can show these few bytes without a burst: no "0 B" figure.
     assert math.isnan(v.bytes_per_iteration) or v.ci_low > 0
+
+
+def test_a_per_shape_workspace_cache_is_a_plateau_not_a_native_leak() -> None:
+    # As CUDA libraries keep a plan per input shape: batches of 512 sizes fill a cache
+    # of C-heap buffers (about 12 MiB) over the first 512 iterations, then nothing grows.
+    # On a GPU, check(max_iterations=2000) stopped after 243 iterations and called this
+    # a native leak (issue 11).
+    @functools.lru_cache(maxsize=None)
+    def workspace(batch: int) -> bytearray:
+        return bytearray(20_000 + 16 * batch)
+
+    counter = [0]
+
+    def step() -> int:
+        counter[0] += 1
+        return len(workspace(1 + (counter[0] * 7919) % 512))
+
+    report = leaksleuth.check(step, max_iterations=2000)
+    assert report.verdict.status == "plateau", report.verdict.reason
+    assert report.verdict.warmup_end >= 500
+    assert report.meta["iterations_run"] > 1000

@@ -87,7 +87,7 @@ class Probe:
         self._malloc = MallocReader()
         self._gc_objects = GcObjectCounter(_gc_budget(config), clock)
         self._resources = ResourceReader()
-        self._gpu = GpuReader()
+        self._gpu = GpuReader(clock=clock)
         self._row_iteration, self._row_elapsed = 0, 0.0
         # When the next reading is due (see _record); unbudgeted, every tick reads.
         self._read_spent = 0.0
@@ -157,9 +157,11 @@ class Probe:
         # The readings may cost ``budget`` of the elapsed time beyond the allowance: the
         # next one is due once the iterations have run long enough to pay for this one,
         # or at the floor's iteration, whichever comes first.
-        # The gc object count keeps its own budget (its first count of a big heap alone
-        # can take longer than this whole allowance).
-        self._read_spent += self._clock() - started - self._gc_objects.last_cost
+        # The gc object count and the GPU readers keep their own budgets (a first count
+        # of a big heap, or CUDA's and NVML's start-up, alone can take longer than this
+        # whole allowance).
+        own = self._gc_objects.last_cost + self._gpu.last_cost
+        self._read_spent += self._clock() - started - own
         self._read_at = (self._read_spent - self.config.record_allowance) / budget
         self._read_by = iteration + self.config.record_floor
 
@@ -170,6 +172,7 @@ class Probe:
         self._row_iteration, self._row_elapsed = iteration, self._elapsed
         rss, blocks, malloc = self._levels()
         off = self._offset
+        self._gpu.begin_row()
         values = (
             wall,
             rss - off[0],
@@ -181,7 +184,7 @@ class Probe:
             self._resources.fds(self._elapsed),
             self._resources.threads(),
             self._resources.tasks(),
-            *self._gpu.torch_memory(),
+            *self._gpu.torch_memory(iteration),
             self._gpu.process_memory(self._elapsed),
         )
         self._buffer.append(iteration, values, phase, self._segment)
