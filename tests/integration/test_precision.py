@@ -92,7 +92,7 @@ def test_a_per_shape_workspace_cache_is_a_plateau_not_a_native_leak() -> None:
     # of C-heap buffers (about 12 MiB) over the first 512 iterations, then nothing grows.
     # On a GPU, check(max_iterations=2000) stopped after 243 iterations and called this
     # a native leak (issue 11).
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def workspace(batch: int) -> bytearray:
         return bytearray(20_000 + 16 * batch)
 
