@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -21,6 +22,9 @@ from leaksleuth.capture import Burst, Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._native import NativeUnavailable, native_stacks
 from leaksleuth.probe._retention import as_plain, find_holders
+from leaksleuth.probe._torch import compare as torch_compare
+from leaksleuth.probe._torch import history_sites, start_history
+from leaksleuth.probe._torch import look as torch_look
 from leaksleuth.report import Report, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -137,6 +141,10 @@ class _Session:
         self.native: Optional[Dict[str, Any]] = None
         # Set when a verdict taken elsewhere (``leaksleuth run``'s parent) said leak.
         self.leak_said = False
+        # torch, when the program uses it: a look at its tensors when a burst starts, and
+        # whether torch's CUDA allocator history records the burst (see _torch_findings).
+        self._torch_before: Optional[Dict[str, Any]] = None
+        self._gpu_history_from: Optional[int] = None
 
     def settle(self) -> None:
         """A full gc pass and the levels it leaves. A program that disabled the gc gets
@@ -231,12 +239,46 @@ class _Session:
         self.last = None
         return build_report(self.capture(), self.options.analysis).verdict
 
+    def _searching(self) -> bool:
+        """Whether the holders are searched at the end of the burst: a leak was said."""
+        said_leak = self.leak_said or (self.last is not None and self.last.status == "leak")
+        return self.options.retention and said_leak
+
     def _holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         """At the end of a burst, with tracing still on: what keeps the leak alive."""
-        opts = self.options
-        said_leak = self.leak_said or (self.last is not None and self.last.status == "leak")
-        if not opts.retention or not said_leak:
+        if not self._searching():
             return None
+        torch_found = self._torch_findings()
+        found = self._python_holders(burst)
+        if torch_found:
+            found = dict(found or {}, torch=torch_found)
+        return found
+
+    def _torch_findings(self) -> Dict[str, Any]:
+        """The burst seen from torch: what grew between the look at its start and now,
+        and (on CUDA) the blocks its allocator history saw allocated and still alive."""
+        out: Dict[str, Any] = {}
+        now = self.probe.iterations
+        try:
+            if self._torch_before is not None:
+                out.update(
+                    torch_compare(
+                        self._torch_before,
+                        now,
+                        self.options.retention_seconds,
+                        redact=self.options.redact,
+                    )
+                )
+            if self._gpu_history_from is not None:
+                out["gpu_window"] = history_sites(now - self._gpu_history_from)
+        except Exception as exc:
+            self.probe.note_error("torch", exc)
+        finally:
+            self._torch_before = self._gpu_history_from = None
+        return out
+
+    def _python_holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
+        opts = self.options
         analysis = opts.analysis
         classifier = SourceClassifier(analysis.user_files)
         top = opts.retention_suspects
@@ -265,8 +307,19 @@ class _Session:
             return False
         return growth_worth_a_burst(verdict, self.options.analysis.verdict)
 
-    def start_burst(self, plan: BurstPlan) -> None:
+    def start_burst(self, plan: BurstPlan, kind: str = "") -> None:
+        """Start a burst; when it will end in a holder search and the program uses torch,
+        look at its tensors first, and record CUDA allocations when the GPU grows
+        (``kind``, else the last verdict's)."""
         self.bursts_started += 1
+        if self._searching() and "torch" in sys.modules:
+            kind = kind or (self.last.kind if self.last is not None else "")
+            try:
+                self._torch_before = self.probe.outside(lambda: torch_look(self.probe.iterations))
+                if kind == "gpu" and self.probe.outside(start_history):
+                    self._gpu_history_from = self.probe.iterations
+            except Exception as exc:
+                self.probe.note_error("torch", exc)
         self.probe.start_burst(plan)
 
     def settled(self, verdict: Verdict) -> bool:
@@ -287,13 +340,20 @@ _DEFAULT_VERDICT = VerdictConfig()
 
 def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
     """Memory grows, or may: a leak, or an undecided verdict with a signal whose growth
-    is clear of zero and at least the minimum rate. A burst slows the program several
-    times over while it lasts, so drift and noise must not start one."""
+    is clear of zero and at least the minimum rate, and, where full gc passes left levels
+    of that signal, with those levels rising too. A burst slows the program several times
+    over while it lasts, so drift, noise and garbage waiting for the collector (a rising
+    sawtooth whose post-gc levels are flat, or too few to tell) must not start one."""
     if verdict.status == "leak":
         return True
     return verdict.status == "inconclusive" and any(
-        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) for t in verdict.signals
+        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained in _KEPT_LEVELS
+        for t in verdict.signals
     )
+
+
+# Retained-level statuses that let a rise start a burst; "" where no levels are recorded.
+_KEPT_LEVELS = ("", "grows", "slowing")
 
 
 def _call(session: _Session, call: Callable[[], object]) -> bool:
@@ -367,16 +427,50 @@ def check(
     def call() -> object:
         return fn(*args, **kwargs)
 
+    frozen = _OlderObjectsFrozen()
     try:
+        frozen.freeze()
         if _call_until(session, call, measure_until, progress, max_iterations):
+            frozen.thaw()  # the holder search must see every container
             verdict = session.interim()
             if session.wants_burst(verdict):
                 _burst(session, call, verdict)
             session.trace_native(call)
+        frozen.thaw()
         session.settle()
         return session.final_report(session.capture(_stop_reason(session, max_iterations)))
     finally:
+        frozen.thaw()
         session.probe.close()
+
+
+class _OlderObjectsFrozen:
+    """The objects that existed before check() began, moved out of the gc's reach while
+    it measures (``gc.freeze()``), and back after.
+
+    check() takes a full gc pass every ``max_iterations / 50`` iterations, and a full pass
+    walks every tracked object: with torch imported that is some 165,000 objects and
+    0.15 s a pass, so the passes, not the loop, set check()'s time. What the unit of work
+    allocates is all the passes need to see; the older objects are the modules, classes
+    and data the program had already, alive throughout. Older cyclic garbage stays
+    uncollected until ``thaw()`` (it was there before the run, so it shows no growth).
+    The holder search follows references with ``gc.get_referrers``, which does not see
+    frozen objects, so everything is thawed before the burst that ends in it. Nothing is
+    frozen for a program that disabled the gc or froze objects of its own.
+    """
+
+    def __init__(self) -> None:
+        self._frozen = False
+
+    def freeze(self) -> None:
+        if gc.isenabled() and gc.get_freeze_count() == 0:
+            gc.freeze()
+            self._frozen = True
+
+    def thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
 
 def _stop_reason(session: _Session, max_iterations: int) -> str:
@@ -410,17 +504,18 @@ class Watch:
         except Exception as exc:  # the probe must never break the watched loop
             session.probe.note_error("checkpoint", exc)
 
-    def start_burst(self, leak: bool, period: int = 1) -> bool:
+    def start_burst(self, leak: bool, period: int = 1, kind: str = "") -> bool:
         """Start the tracemalloc burst now, on a verdict taken outside this process
-        (``leak``: it said leak, so the holders are searched at the burst's end). False
-        if a burst runs or the allowed bursts were spent. Never raises."""
+        (``leak``: it said leak, so the holders are searched at the burst's end; ``kind``:
+        the kind of memory it said grows). False if a burst runs or the allowed bursts
+        were spent. Never raises."""
         session = self._session
         opts = session.options
         if session.probe.bursting or session.bursts_started >= opts.max_bursts:
             return False
         try:
             session.leak_said = session.leak_said or leak
-            session.start_burst(session.plan_for(period))
+            session.start_burst(session.plan_for(period), kind)
             return True
         except Exception as exc:
             session.probe.note_error("burst", exc)

@@ -174,3 +174,35 @@ def test_check_and_report_write_the_page_private_to_the_user(tmp_path: Path) -> 
     assert data["verdict"]["status"] == "leak"
     assert (data["suspects"][0]["file"], data["suspects"][0]["line"]) == (str(target), 3)
     assert set(data["charts"]) >= {"rss", "py_blocks", "malloc"}
+
+
+def test_the_page_tells_the_diagnosis_and_the_cuda_lines(
+    tmp_path: Path, leak_report: Report
+) -> None:
+    from leaksleuth.report import Diagnosis, GpuSite
+
+    story = Diagnosis(
+        pattern="autograd_history",
+        summary="autograd history kept: a tensor in module __main__ global total",
+        evidence="the largest autograd graph grew from 10 to 50 nodes over 40 iterations",
+        fix="keep a number, not the graph: accumulate loss.item()",
+        where="train.py:14",
+    )
+    site = GpuSite(
+        file="/srv/train.py",
+        line=11,
+        source="out = model(X)",
+        function="step",
+        bytes_per_iteration=2.0 * 2**20,
+        blocks_per_iteration=3.0,
+        python=("/srv/train.py:11",),
+    )
+    told = dataclasses.replace(leak_report, diagnoses=(story,), gpu=(site,))
+    page = tmp_path / "story.html"
+    page.write_text(_html.render(told), encoding="utf-8")
+    loaded = _open(page)
+    assert loaded.errors == []
+    assert 'data-pattern="autograd_history"' in loaded.dom
+    assert "kept at train.py:14" in loaded.dom
+    assert "fix: keep a number, not the graph: accumulate loss.item()" in loaded.dom
+    assert "/srv/train.py:11" in loaded.dom and "out = model(X)" in loaded.dom

@@ -338,3 +338,36 @@ def test_byte_ranges_and_counts_are_readable() -> None:
     assert format_bytes(8, signed=True) == "+8 B"
     assert format_count(12345) == "12,345"
     assert format_quantity_range(0, 9.09, "blocks") == "0.0-9.1 blocks"
+
+
+def test_a_diagnosis_comes_right_after_the_verdict_with_where_evidence_and_fix() -> None:
+    from leaksleuth.report import Diagnosis
+
+    story = Diagnosis(
+        pattern="autograd_history",
+        summary="autograd history kept: a tensor in module __main__ global total",
+        evidence="the largest autograd graph grew from 10 to 50 nodes over 40 iterations",
+        fix="keep a number, not the graph: accumulate loss.item()",
+        where="train.py:14",
+    )
+    text = render_terminal(make_report(diagnoses=(story,)), width=120)
+    lines = text.splitlines()
+    at = lines.index("Diagnosis")
+    assert lines[at + 1].strip() == story.summary
+    assert lines[at + 2].strip() == "kept at train.py:14"
+    assert lines[at + 3].strip() == f"evidence: {story.evidence}"
+    assert lines[at + 4].strip() == f"fix: {story.fix}"
+    assert at < next(i for i, line in enumerate(lines) if line.startswith("Top suspects"))
+
+
+def test_cuda_lines_that_stay_alive_show_rate_blocks_and_source() -> None:
+    from leaksleuth.report import GpuSite
+
+    site = GpuSite(
+        file="/srv/train.py", line=11, source="out = model(X)", function="step",
+        bytes_per_iteration=2.0 * 2**20, blocks_per_iteration=3.0, python=("/srv/train.py:11",),
+    )  # fmt: skip
+    text = render_terminal(make_report(gpu=(site,)), width=120)
+    assert "CUDA allocations that stay alive" in text
+    assert " #1  +2.0 MiB/iteration  3 blocks/iteration" in text
+    assert "/srv/train.py:11  out = model(X)  (in step)" in text

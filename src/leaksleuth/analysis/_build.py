@@ -19,6 +19,7 @@ from leaksleuth.analysis._memory import (
     with_kind,
 )
 from leaksleuth.analysis._sources import SourceClassifier
+from leaksleuth.analysis._torch import gpu_sites, torch_diagnoses, with_story
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._wording import amount
@@ -204,6 +205,10 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     suspects = suspects_for(verdict, capture, config)
     types = growing_types(capture.bursts) if verdict.status in ("leak", "inconclusive") else ()
     suspects, loose = attach_holders(suspects, capture.retention, types)
+    classifier = SourceClassifier(config.user_files)
+    by_signal = {t.signal: t for t in trends}
+    diagnoses = torch_diagnoses(capture, verdict, {**by_signal, **extra}, classifier)
+    verdict = with_story(verdict, diagnoses)
     return Report(
         target=capture.target,
         verdict=verdict,
@@ -218,5 +223,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         holders=loose,
         memory=memory_parts(trends, byte_rates, extra),
         native=native_stacks(capture),
+        gpu=gpu_sites(capture, classifier),
+        diagnoses=diagnoses,
         meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )

@@ -240,7 +240,7 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
             verdict = build_report(read_store(capture).capture).verdict
             leak = verdict.status == "leak"
             if leak or (looks >= 2 and growth_worth_a_burst(verdict)):
-                line = f"burst {int(leak)} {burst_period(verdict)}\n"
+                line = f"burst {int(leak)} {burst_period(verdict)} {verdict.kind or '-'}\n"
                 os.write(control, line.encode("ascii"))
                 return
         except Exception:  # not written yet, or the program is gone: look again later

@@ -440,3 +440,27 @@ def find_holders(
         seconds=time.perf_counter() - start,
         cut_short=search.cut_short or sampling_cut,
     )
+
+
+def holder_of(obj: Any, budget_s: float, redact: bool = True) -> Dict[str, Any]:
+    """What keeps one given object alive, as plain data (a ``HeldObject``)."""
+    search = _Search(_Roots(), time.perf_counter() + budget_s)
+    hit = search.paths([obj])[0]
+    if hit is None:
+        unknown = search.cut_short or search.narrowed
+        kind, root = ("unknown" if unknown else "native"), ""
+        path: Tuple[PathStep, ...] = (PathStep("?", type_name(obj), _length(obj)),)
+    else:
+        kind, root, chain, label = hit
+        path = _steps(kind, chain, label, redact)
+        del chain
+    held = HeldObject(
+        type=type_name(obj),
+        size=sizeof(obj),
+        repr=safe_repr(obj, redact=redact),
+        traceback=user_frames(traceback_of(obj)),
+        root=root,
+        root_kind=kind,
+        path=path,
+    )
+    return asdict(held)

@@ -106,6 +106,7 @@ ul.notes li { margin: 2px 0; }
   <div class="muted" id="subtitle"></div>
 </header>
 <section id="verdict" class="verdict"></section>
+<div id="diagnoses"></div>
 <h2>Signals per iteration</h2>
 <p class="muted">Shaded: warm-up. Dashed: the trend after warm-up. Move the pointer over a chart to
 read values.</p>
@@ -115,6 +116,7 @@ read values.</p>
 <h2>Suspects</h2>
 <div id="suspects"></div>
 <div id="native"></div>
+<div id="gpu"></div>
 <div id="types"></div>
 <h2>Notes</h2>
 <ul class="notes" id="notes"></ul>
@@ -281,6 +283,26 @@ read values.</p>
     for (const n of nat) box.append(el("div", { class: "suspect" },
       el("div", {}, el("b", {}, n.python_function || "native"), " +" + fmt(n.bytes_per_iteration, "bytes") + " per iteration"),
       el("pre", {}, (n.native || []).join("\\n"))));
+  }
+  const gpu = R.gpu || [];
+  if (gpu.length) {
+    const box = document.getElementById("gpu");
+    box.append(el("h2", {}, "CUDA allocations that stay alive"));
+    for (const g of gpu) box.append(el("div", { class: "suspect" },
+      el("div", {}, el("b", {}, g.file + ":" + g.line), " +" + fmt(g.bytes_per_iteration, "bytes") + " per iteration"),
+      el("pre", {}, g.source || "")));
+  }
+  const diag = R.diagnoses || [];
+  if (diag.length) {
+    const box = document.getElementById("diagnoses");
+    box.append(el("h2", {}, "Diagnosis"));
+    for (const d of diag) {
+      const card = el("div", { class: "suspect", "data-pattern": d.pattern }, el("div", {}, el("b", {}, d.summary)));
+      if (d.where) card.append(el("div", {}, "kept at " + d.where));
+      card.append(el("div", { class: "muted" }, "evidence: " + d.evidence));
+      card.append(el("div", {}, "fix: " + d.fix));
+      box.append(card);
+    }
   }
   const types = R.growing_types || [];
   if (types.length) {

@@ -231,6 +231,35 @@ def native_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Grou
     return Group(*parts)
 
 
+def diagnosis_section(report: Report) -> Optional[Group]:
+    """The recognised causes: what keeps the memory, the evidence, the fix."""
+    if not report.diagnoses:
+        return None
+    parts: list[RenderableType] = [Text("Diagnosis", style="ls.heading")]
+    for d in report.diagnoses:
+        parts.append(Text(f"  {d.summary}", style="ls.site"))
+        if d.where:
+            parts.append(Text(f"     kept at {d.where}"))
+        parts.append(Text(f"     evidence: {d.evidence}", style="ls.dim"))
+        parts.append(Text(f"     fix: {d.fix}"))
+    return Group(*parts)
+
+
+def gpu_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
+    """The lines whose CUDA allocations stayed alive over torch's allocator history."""
+    if not report.gpu:
+        return None
+    parts: list[RenderableType] = [Text("CUDA allocations that stay alive", style="ls.heading")]
+    for n, site in enumerate(report.gpu[:limit], start=1):
+        rate = format_quantity(site.bytes_per_iteration, "bytes", signed=True)
+        head = Text(f" #{n}  {rate}/iteration", style="ls.site")
+        head.append(f"  {site.blocks_per_iteration:.2g} blocks/iteration", "ls.dim")
+        parts.append(head)
+        where = f"{short_path(site.file, cwd)}:{site.line}"
+        parts.append(Text(f"     {where}  {site.source}  (in {site.function})".rstrip()))
+    return Group(*parts)
+
+
 def growth_section(report: Report, limit: int = 8) -> Optional[Group]:
     """The types whose live count grew, and what holds those no suspect allocated."""
     types = report.growing_types[:limit]
@@ -330,11 +359,13 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
     sections: list[Optional[RenderableType]] = [
         verdict_section(report),
         failure_section(report),
+        diagnosis_section(report),
         memory_chart(report, width=width),
         memory_section(report),
         signals_table(report),
         suspects_section(report, limit=max_suspects, cwd=os.getcwd()),
         native_section(report, cwd=os.getcwd()),
+        gpu_section(report, cwd=os.getcwd()),
         growth_section(report),
         notes_section(report),
     ]

@@ -2,8 +2,11 @@
 
 from leaksleuth.report._model import (
     KINDS,
+    PATTERNS,
     STATUSES,
+    Diagnosis,
     Frame,
+    GpuSite,
     Holder,
     MemoryPart,
     NativeStack,
@@ -17,8 +20,11 @@ from leaksleuth.report._model import (
 
 __all__ = [
     "KINDS",
+    "PATTERNS",
     "STATUSES",
+    "Diagnosis",
     "Frame",
+    "GpuSite",
     "Holder",
     "MemoryPart",
     "NativeStack",

@@ -154,6 +154,47 @@ class TargetFailure:
 
 
 @dataclass(frozen=True)
+class GpuSite:
+    """A Python line whose CUDA allocations stayed alive and grew over the window that
+    torch's allocator history recorded."""
+
+    file: str
+    line: int
+    source: str
+    function: str
+    bytes_per_iteration: float
+    blocks_per_iteration: float
+    python: Tuple[str, ...]  # "file:line" of the Python frames, innermost first
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised cause, told as one story: what keeps the memory, the evidence, the fix.
+
+    ``pattern`` is one of ``PATTERNS``; ``where`` is the "file:line" of the line that
+    keeps it, when known; ``holder`` what keeps it alive, when found."""
+
+    pattern: str
+    summary: str
+    evidence: str
+    fix: str
+    where: str = ""
+    holder: Optional[Holder] = None
+
+
+# autograd_history: a kept tensor carries its autograd graph across iterations.
+# kept_tensors: live tensors of one dtype and shape pile up.
+# allocator_fragmentation: torch reserves ever more GPU memory while its tensors stay flat.
+# allocator_cache: torch's reserve grew once and stays: its cache, not a leak.
+PATTERNS: Tuple[str, ...] = (
+    "autograd_history",
+    "kept_tensors",
+    "allocator_fragmentation",
+    "allocator_cache",
+)
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything leaksleuth concluded about one repeated unit of work."""
 
@@ -171,6 +212,8 @@ class Report:
     holders: Tuple[Holder, ...] = ()  # holders of growing types that no suspect allocated
     memory: Tuple[MemoryPart, ...] = ()  # which memory grows, signal by signal
     native: Tuple[NativeStack, ...] = ()  # native stacks that leak (memray window)
+    gpu: Tuple[GpuSite, ...] = ()  # CUDA allocation lines that leak (torch's history)
+    diagnoses: Tuple[Diagnosis, ...] = ()  # recognised causes, with their fix
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""

@@ -63,7 +63,7 @@ class ProgramRun:
         # With a control channel, the CLI's process takes the interim looks (from the
         # capture file) and asks for the burst: this process only reads and writes.
         self.control_fd: Optional[int] = settings.get("control_fd")
-        self._burst_request: Optional[Tuple[bool, int]] = None
+        self._burst_request: Optional[Tuple[bool, int, str]] = None
         options = CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
@@ -153,14 +153,15 @@ class ProgramRun:
             threading.Thread(target=self._control, name="leaksleuth-control", daemon=True).start()
 
     def _control(self) -> None:
-        """Requests from the CLI's process, one line each: ``burst LEAK PERIOD``."""
+        """Requests from the CLI's process, one line each: ``burst LEAK PERIOD [KIND]``."""
         assert self.control_fd is not None
         with os.fdopen(self.control_fd, "r", encoding="ascii", errors="replace") as lines:
             for line in lines:
                 words = line.split()
-                if len(words) == 3 and words[0] == "burst":
+                if len(words) in (3, 4) and words[0] == "burst":
                     with contextlib.suppress(ValueError):
-                        self._burst_request = (words[1] == "1", int(words[2]))
+                        kind = words[3] if len(words) == 4 and words[3] != "-" else ""
+                        self._burst_request = (words[1] == "1", int(words[2]), kind)
 
     def _windows(self) -> None:
         while not self._stop.wait(self.interval):

@@ -1,0 +1,93 @@
+"""torch on the CPU, as a user's training loop runs it: the three causes told apart.
+
+A running loss kept as a tensor keeps every iteration's autograd graph alive; outputs
+appended to a list keep tensors; a correct loop keeps nothing. Each case runs check() on
+real torch (CPU build) and asserts the verdict and the diagnosis: its pattern, the line
+that keeps the memory, what holds it, and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+import leaksleuth
+
+HERE = os.path.basename(__file__)
+
+
+def _model() -> tuple:
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    return model, opt, torch.randn(128, 32), torch.randn(128, 1)
+
+
+def _line_of(fn: object, text: str) -> int:
+    code = fn.__code__  # type: ignore[attr-defined]
+    with open(code.co_filename) as f:
+        lines = f.read().splitlines()
+    return 1 + next(i for i, s in enumerate(lines) if i >= code.co_firstlineno and text in s)
+
+
+def test_a_running_loss_kept_as_a_tensor_is_autograd_history_at_the_keeping_line() -> None:
+    model, opt, X, y = _model()
+    running = {"total": 0.0}
+
+    def train_step() -> None:
+        opt.zero_grad()
+        out = model(X)
+        loss = torch.nn.functional.mse_loss(out, y)
+        loss.backward()
+        opt.step()
+        running["total"] = running["total"] + loss  # keeps every graph
+
+    report = leaksleuth.check(train_step, max_iterations=100)
+    assert report.verdict.status == "leak", report.verdict.reason
+    assert "autograd history kept" in report.verdict.reason
+    found = {d.pattern: d for d in report.diagnoses}
+    assert "autograd_history" in found, report.diagnoses
+    story = found["autograd_history"]
+    keeping = _line_of(train_step, "# keeps every graph")
+    assert story.where == f"{HERE}:{keeping}"
+    assert story.holder is not None
+    assert story.holder.path[-1] == "['total'] torch.Tensor"
+    assert "running" in story.holder.path[0]
+    assert "loss.item()" in story.fix
+    assert "kept_tensors" not in found
+
+
+def test_outputs_appended_to_a_list_are_kept_tensors_of_their_shape() -> None:
+    model, _opt, X, _y = _model()
+    outputs: list = []
+
+    def predict() -> None:
+        with torch.no_grad():
+            outputs.append(model(X))  # every batch's predictions kept
+
+    report = leaksleuth.check(predict, max_iterations=100)
+    assert report.verdict.status == "leak", report.verdict.reason
+    assert "tensors kept" in report.verdict.reason
+    kept = [d for d in report.diagnoses if d.pattern == "kept_tensors"]
+    assert kept and "float32[128, 1] on cpu" in kept[0].summary
+    assert "512 B per iteration" in kept[0].summary
+    assert all(d.pattern != "autograd_history" for d in report.diagnoses)
+    top = report.suspects[0]
+    assert (os.path.basename(top.file), top.line) == (HERE, _line_of(predict, "outputs.append"))
+
+
+def test_a_correct_training_loop_has_no_leak_and_no_story() -> None:
+    model, opt, X, y = _model()
+    running = {"total": 0.0}
+
+    def train_step() -> None:
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(X), y)
+        loss.backward()
+        opt.step()
+        running["total"] += loss.item()
+
+    report = leaksleuth.check(train_step, max_iterations=200)
+    assert report.verdict.status in ("flat", "plateau"), report.verdict.reason
+    assert report.diagnoses == ()

@@ -1,0 +1,51 @@
+"""When a rise is worth a tracemalloc burst (which slows the program while it lasts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from leaksleuth._api import growth_worth_a_burst
+from leaksleuth.report import SignalTrend, Verdict
+
+
+def _signal(retained: str, slope: float = 17.6, ci_low: float = 9.7, **kw: Any) -> SignalTrend:
+    values: dict[str, Any] = dict(
+        signal="py_blocks", unit="blocks", status="inconclusive", slope=slope, ci_low=ci_low,
+        ci_high=31.0, p_value=0.001, warmup_end=1, warmup_growth=0.0, period=12, points=130,
+        reason="rises, but the lows between its peaks do not", retained=retained,
+    )  # fmt: skip
+    values.update(kw)
+    return SignalTrend(**values)
+
+
+def _verdict(status: str, *signals: SignalTrend) -> Verdict:
+    return Verdict(
+        status=status, bytes_per_iteration=float("nan"), ci_low=float("nan"),
+        ci_high=float("nan"), confidence=0.95, basis="", warmup_end=1,
+        iterations_measured=130, more_iterations_needed=400, reason="", signals=signals,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("retained", ["grows", "slowing", ""])
+def test_a_rise_whose_post_gc_levels_rise_or_were_not_recorded_starts_a_burst(
+    retained: str,
+) -> None:
+    assert growth_worth_a_burst(_verdict("inconclusive", _signal(retained)))
+
+
+@pytest.mark.parametrize("retained", ["not_kept", "too_few", "unclear"])
+def test_a_sawtooth_whose_post_gc_levels_do_not_rise_starts_none(retained: str) -> None:
+    # An object graph left to the gc: the readings rise between passes, the levels don't.
+    assert not growth_worth_a_burst(_verdict("inconclusive", _signal(retained)))
+
+
+def test_a_rise_under_the_minimum_rate_or_not_clear_of_zero_starts_none() -> None:
+    assert not growth_worth_a_burst(_verdict("inconclusive", _signal("grows", slope=0.3)))
+    assert not growth_worth_a_burst(_verdict("inconclusive", _signal("grows", ci_low=0.0)))
+
+
+def test_a_leak_always_starts_one_and_a_flat_verdict_never() -> None:
+    assert growth_worth_a_burst(_verdict("leak", _signal("not_kept")))
+    assert not growth_worth_a_burst(_verdict("flat", _signal("grows")))
