@@ -340,20 +340,17 @@ _DEFAULT_VERDICT = VerdictConfig()
 
 def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
     """Memory grows, or may: a leak, or an undecided verdict with a signal whose growth
-    is clear of zero and at least the minimum rate, and, where full gc passes left levels
-    of that signal, with those levels rising too. A burst slows the program several times
-    over while it lasts, so drift, noise and garbage waiting for the collector (a rising
-    sawtooth whose post-gc levels are flat, or too few to tell) must not start one."""
+    is clear of zero and at least the minimum rate, unless the levels full gc passes left
+    show that they took the rise back. A burst slows the program several times over while
+    it lasts, so drift, noise and garbage waiting for the collector (a rising sawtooth
+    whose post-gc levels stay flat) must not start one. Levels too few or too noisy to
+    tell do not stop it: a short program's one burst is its only attribution."""
     if verdict.status == "leak":
         return True
     return verdict.status == "inconclusive" and any(
-        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained in _KEPT_LEVELS
+        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained != "not_kept"
         for t in verdict.signals
     )
-
-
-# Retained-level statuses that let a rise start a burst; "" where no levels are recorded.
-_KEPT_LEVELS = ("", "grows", "slowing")
 
 
 def _call(session: _Session, call: Callable[[], object]) -> bool:
@@ -468,8 +465,15 @@ class _OlderObjectsFrozen:
             self._frozen = True
 
     def thaw(self) -> None:
+        """Unfreeze, keeping the oldest generation in order of arrival (the holder
+        search reads it so): ``gc.unfreeze()`` alone would put the older objects after
+        the run's. A full pass first moves the run's survivors into the oldest
+        generation, ``gc.freeze()`` appends them to the older objects, and the unfreeze
+        then hands the whole list back in order."""
         if self._frozen:
             self._frozen = False
+            gc.collect()
+            gc.freeze()
             gc.unfreeze()
 
 

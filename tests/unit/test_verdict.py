@@ -444,3 +444,30 @@ def test_growth_that_goes_on_through_the_sparse_reads_is_a_leak() -> None:
     y = [2 * KIB * x for x in _DENSE_THEN_SPARSE]
     t = _trend(y, unit="bytes", name="rss", x=_DENSE_THEN_SPARSE)
     assert t.status == "leak", t.reason
+
+
+def test_an_undecided_object_count_does_not_hold_back_a_heap_whose_gc_levels_keep_nothing() -> None:
+    # A cache that filled by iteration 300: the blocks' post-gc levels show nothing kept,
+    # while the sparsely read gc object count rose, levelled, and has few readings since.
+    from dataclasses import replace
+
+    from leaksleuth.report import SignalTrend
+
+    i = np.arange(150)
+    trends = _signals(
+        150,
+        5000 + np.minimum(i, 50) * 10.0,
+        1e6 + np.minimum(i, 50) * 2000 + _rng(17).normal(0, 100, 150),
+        5e7 + 4096 * np.floor(np.minimum(i, 50) * 3000 / 4096),
+    )
+    count = SignalTrend(
+        signal="gc_objects", unit="objects", status="inconclusive", slope=0.9, ci_low=0.8,
+        ci_high=1.0, p_value=1e-10, warmup_end=57, warmup_growth=114.0, period=1, points=26,
+        reason="rose, then levelled off, with too few readings since to tell",
+    )  # fmt: skip
+    kept_nothing = [
+        replace(t, retained="not_kept") if t.signal == "py_blocks" else t for t in trends
+    ]
+    assert combine_verdict([*kept_nothing, count], 150, {}, CONFIG).status == "plateau"
+    # Without post-gc levels of the heap saying so, the rising count still holds it back.
+    assert combine_verdict([*trends, count], 150, {}, CONFIG).status == "inconclusive"
