@@ -246,10 +246,8 @@ class _Session:
 
     def _holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         """At the end of a burst, with tracing still on: what keeps the leak alive."""
-        if not self._searching():
-            return None
         torch_found = self._torch_findings()
-        found = self._python_holders(burst)
+        found = self._python_holders(burst) if self._searching() else None
         if torch_found:
             found = dict(found or {}, torch=torch_found)
         return found
@@ -312,7 +310,7 @@ class _Session:
         look at its tensors first, and record CUDA allocations when the GPU grows
         (``kind``, else the last verdict's)."""
         self.bursts_started += 1
-        if self._searching() and "torch" in sys.modules:
+        if self.options.retention and "torch" in sys.modules:
             kind = kind or (self.last.kind if self.last is not None else "")
             try:
                 self._torch_before = self.probe.outside(lambda: torch_look(self.probe.iterations))
@@ -349,6 +347,17 @@ def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERD
         return True
     return verdict.status == "inconclusive" and any(
         t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained != "not_kept"
+        for t in verdict.signals
+    )
+
+
+def needs_levels(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
+    """An undecided verdict that more post-gc levels would decide: a signal rises clear
+    of zero at the minimum rate or more, with too few levels of full gc passes to tell
+    retained growth from garbage. (A program pays for such passes only within a budget;
+    on a big heap, a torch program's, one pass can cost 0.2 s.)"""
+    return verdict.status == "inconclusive" and any(
+        t.retained == "too_few" and t.ci_low > 0 and t.slope >= config.min_rate(t.unit)
         for t in verdict.signals
     )
 
@@ -507,6 +516,16 @@ class Watch:
                 session.start_burst(session.burst_plan(verdict))
         except Exception as exc:  # the probe must never break the watched loop
             session.probe.note_error("checkpoint", exc)
+
+    def settle_now(self) -> None:
+        """A full gc pass and the levels it leaves, now (outside a burst): asked for by a
+        verdict taken elsewhere that needs more levels to decide. Never raises."""
+        session = self._session
+        if session.probe.bursting:
+            return
+        started = time.perf_counter()
+        session.settle()
+        session.settle_spent += time.perf_counter() - started
 
     def start_burst(self, leak: bool, period: int = 1, kind: str = "") -> bool:
         """Start the tracemalloc burst now, on a verdict taken outside this process

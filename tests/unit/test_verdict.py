@@ -471,3 +471,7 @@ def test_an_undecided_object_count_does_not_hold_back_a_heap_whose_gc_levels_kee
     assert combine_verdict([*kept_nothing, count], 150, {}, CONFIG).status == "plateau"
     # Without post-gc levels of the heap saying so, the rising count still holds it back.
     assert combine_verdict([*trends, count], 150, {}, CONFIG).status == "inconclusive"
+    # Nor does a count that rises steadily between the passes make it a leak.
+    rising = replace(count, status="leak", slope=2.0, ci_low=1.9, ci_high=2.1)
+    assert combine_verdict([*kept_nothing, rising], 150, {}, CONFIG).status == "plateau"
+    assert combine_verdict([*trends, rising], 150, {}, CONFIG).status == "leak"

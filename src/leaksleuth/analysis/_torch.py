@@ -27,6 +27,10 @@ KEPT_TENSORS_FIX = (
     "drop tensors you no longer need: bound the container (a deque with maxlen, a fixed "
     "window), or keep .item(), .detach().cpu() copies or summaries instead"
 )
+KEPT_GRAPH_FIX = (
+    "keep the value, not the tensor: append loss.item() (or loss.detach(), .cpu() for a "
+    "copy) so that each iteration's graph can be freed"
+)
 FRAGMENTATION_FIX = (
     "the allocator cannot reuse its free blocks for the sizes asked: set "
     "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True, keep input sizes to a few buckets "
@@ -108,16 +112,22 @@ def _kept(found: Mapping[str, Any]) -> List[Diagnosis]:
     out = []
     for g in (found.get("tensor_groups") or ())[:3]:
         per = (int(g["after"]) - int(g["before"])) / n if n else 0.0
-        out.append(
-            Diagnosis(
-                pattern="kept_tensors",
-                summary=f"tensors kept: {g['group']} tensors pile up, {per:.3g} per iteration "
-                f"({amount(per * float(g['bytes_each']), 'bytes')} per iteration)",
-                evidence=f"{g['before']:,} live {g['group']} tensors, then {g['after']:,} "
-                f"{n} iterations later",
-                fix=KEPT_TENSORS_FIX,
-            )
+        own = f"{amount(per * float(g['bytes_each']), 'bytes')} per iteration"
+        summary = f"tensors kept: {g['group']} tensors pile up, {per:.3g} per iteration"
+        evidence = (
+            f"{g['before']:,} live {g['group']} tensors, then {g['after']:,} {n} iterations later"
         )
+        fix = KEPT_TENSORS_FIX
+        if g.get("with_graph"):
+            summary += f" ({own} of their own), each with its autograd graph"
+            evidence += (
+                "; each new one carries a grad_fn, so its graph and the activations saved "
+                "for backward stay alive with it"
+            )
+            fix = KEPT_GRAPH_FIX
+        else:
+            summary += f" ({own})"
+        out.append(Diagnosis("kept_tensors", summary, evidence, fix))
     return out
 
 

@@ -223,11 +223,11 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
     gc passes, which a program affords only slowly, and the sites are wanted before the
     program ends.
     """
-    from leaksleuth._api import burst_period, growth_worth_a_burst
+    from leaksleuth._api import burst_period, growth_worth_a_burst, needs_levels
     from leaksleuth.analysis import build_report
     from leaksleuth.capture._store import read_store
 
-    wait, looks = 2.0, 0
+    wait, looks, burst_asked = 2.0, 0, False
     next_look = time.monotonic() + wait
     while not done():
         time.sleep(0.2)
@@ -239,9 +239,13 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
         try:
             verdict = build_report(read_store(capture).capture).verdict
             leak = verdict.status == "leak"
-            if leak or (looks >= 2 and growth_worth_a_burst(verdict)):
+            if not burst_asked and (leak or (looks >= 2 and growth_worth_a_burst(verdict))):
                 line = f"burst {int(leak)} {burst_period(verdict)} {verdict.kind or '-'}\n"
                 os.write(control, line.encode("ascii"))
+                burst_asked = True
+            if leak:
                 return
+            if needs_levels(verdict):
+                os.write(control, b"settle\n")
         except Exception:  # not written yet, or the program is gone: look again later
             continue

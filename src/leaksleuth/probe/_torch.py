@@ -102,14 +102,16 @@ def look(iteration: int) -> Optional[Dict[str, Any]]:
 
 
 def _look(tensors: List[Any], iteration: int) -> Tuple[Dict[str, Any], Any]:
-    groups: Dict[str, List[int]] = {}  # group -> [count, bytes of one]
+    groups: Dict[str, List[int]] = {}  # group -> [count, bytes of one, count with a graph]
     for t in tensors:
         key, size = _group(t)
+        graph = t.grad_fn is not None
         entry = groups.get(key)
         if entry is not None:
             entry[0] += 1
+            entry[2] += graph
         elif len(groups) < _MAX_GROUPS:
-            groups[key] = [1, size]
+            groups[key] = [1, size, int(graph)]
     nodes, holder = _largest_graph(tensors)
     return {"iteration": iteration, "groups": groups, "graph_nodes": nodes}, holder
 
@@ -135,10 +137,15 @@ def compare(
     finally:
         del tensor
     kept = []
-    for key, (count, size) in after["groups"].items():
-        was = before["groups"].get(key, [0, size])[0]
+    for key, (count, size, graphs) in after["groups"].items():
+        was, _, had = before["groups"].get(key, [0, size, 0])
         if n > 0 and count - was >= n / 2:
-            kept.append({"group": key, "before": was, "after": count, "bytes_each": size})
+            # Most of the new ones carry an autograd graph: each keeps its iteration's.
+            with_graph = graphs - had >= (count - was) / 2
+            kept.append(
+                {"group": key, "before": was, "after": count, "bytes_each": size,
+                 "with_graph": with_graph}
+            )  # fmt: skip
     kept.sort(key=lambda g: -(g["after"] - g["before"]) * g["bytes_each"])
     out["tensor_groups"] = kept[:10]
     return out

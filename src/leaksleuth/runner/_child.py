@@ -40,6 +40,7 @@ ENV = "LEAKSLEUTH_RUN"
 EXIT_USAGE = 2
 FLUSH_SECONDS = 1.0
 READ_BUDGET = 0.002  # of the program's time, for reading the signals
+READ_ALLOWANCE = 0.05  # seconds of readings before the budget applies
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -64,6 +65,7 @@ class ProgramRun:
         # capture file) and asks for the burst: this process only reads and writes.
         self.control_fd: Optional[int] = settings.get("control_fd")
         self._burst_request: Optional[Tuple[bool, int, str]] = None
+        self._settle_request = False
         options = CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
@@ -71,9 +73,14 @@ class ProgramRun:
             # affords a few only with more than watch()'s first allowance.
             settle_allowance=0.04,
             # A whole program runs for long: 0.2% of its time still reads thousands of
-            # rows an hour, and keeps the program's cost within 2%.
+            # rows an hour, and keeps the program's cost within 2%. The first 50 ms of
+            # readings are free of it (``READ_ALLOWANCE``): a program of slow steps (a
+            # training step of 20 ms, whose heap makes a reading cost 0.2-0.4 ms) gets
+            # its first hundred-odd iterations read one by one, as the verdict needs.
             # At least every 256th iteration (fast loops): the budget governs otherwise.
-            probe=ProbeConfig(record_budget=READ_BUDGET, record_floor=256),
+            probe=ProbeConfig(
+                record_budget=READ_BUDGET, record_floor=256, record_allowance=READ_ALLOWANCE
+            ),
         )
         self.watch = Watch(settings["target"], None, options)
         self._probe = self.watch.probe
@@ -110,6 +117,10 @@ class ProgramRun:
             if self._burst_request is not None:
                 request, self._burst_request = self._burst_request, None
                 self.watch.start_burst(*request)
+            if self._settle_request:
+                self._settle_request = False
+                self.watch.settle_now()
+                self._flush_due = 0.0  # the CLI's next look reads the new level
             if len(probe.bursts) > self.writer.bursts_written:
                 probe.outside(self._write_bursts)
             if clock() >= self._flush_due:
@@ -153,11 +164,14 @@ class ProgramRun:
             threading.Thread(target=self._control, name="leaksleuth-control", daemon=True).start()
 
     def _control(self) -> None:
-        """Requests from the CLI's process, one line each: ``burst LEAK PERIOD [KIND]``."""
+        """Requests from the CLI's process, one line each: ``burst LEAK PERIOD [KIND]``,
+        or ``settle`` (a full gc pass and its levels at the next tick)."""
         assert self.control_fd is not None
         with os.fdopen(self.control_fd, "r", encoding="ascii", errors="replace") as lines:
             for line in lines:
                 words = line.split()
+                if words == ["settle"]:
+                    self._settle_request = True
                 if len(words) in (3, 4) and words[0] == "burst":
                     with contextlib.suppress(ValueError):
                         kind = words[3] if len(words) == 4 and words[3] != "-" else ""
