@@ -385,6 +385,47 @@ def run_correct_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def torch_cpu_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("torch_cpu")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "torch on the CPU")
+    lines = [
+        "### torch on the CPU (`bench/torch_cpu.py`)",
+        "",
+        "A small training step that keeps its running loss as a tensor, under `check()`, "
+        "with the objects older than the run frozen while it measures (the default) and "
+        "without; one full gc pass with torch imported; one look at the live tensors; and "
+        "`leaksleuth run --iterate-on` on 300 steps of about 20 ms that keep their losses. "
+        "Each in a fresh interpreter.",
+        "",
+        "| case | wall | verdict | diagnoses |",
+        "|---|---|---|---|",
+    ]
+    for key, row in part.items():
+        if key.startswith("check_"):
+            lines.append(
+                f"| `{key}` | {row['seconds']:.1f} s | {row['status']} "
+                f"| {', '.join(row['diagnoses']) or '-'} |"
+            )
+    gc_row, look, run = part.get("gc", {}), part.get("look", {}), part.get("run", {})
+    lines += [
+        "",
+        f"A full gc pass over {gc_row.get('objects', 0):,} objects: "
+        f"{gc_row.get('full_pass_s', float('nan')) * 1e3:.0f} ms; with them frozen: "
+        f"{gc_row.get('full_pass_frozen_s', float('nan')) * 1e3:.2f} ms. A look at the tensors: "
+        f"{look.get('look_s', float('nan')) * 1e3:.0f} ms (largest graph "
+        f"{look.get('graph_nodes', 0):,} nodes). `run`: {run.get('readings')} readings of "
+        f"{run.get('iterations_run')} iterations, verdict {run.get('status')}, leaksleuth's own "
+        f"time {run.get('tool_s') or float('nan'):.1f} s of "
+        f"{run.get('wall_s', float('nan')):.1f} s; "
+        f"diagnoses: {'; '.join(run.get('diagnoses') or []) or '-'}.",
+        "",
+    ]
+    return lines
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -397,6 +438,7 @@ SECTIONS: tuple[Section, ...] = (
     native_window_section,
     capture_section,
     run_correct_section,
+    torch_cpu_section,
 )
 
 

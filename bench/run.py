@@ -44,6 +44,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("native_window", "native_window.py", ()),
     ("capture", "capture.py", ()),
     ("run_correct", "run_correct.py", ()),
+    ("torch_cpu", "torch_cpu.py", ()),
 )
 
 

@@ -48,3 +48,14 @@ def test_a_rise_under_the_minimum_rate_or_not_clear_of_zero_starts_none() -> Non
 def test_a_leak_always_starts_one_and_a_flat_verdict_never() -> None:
     assert growth_worth_a_burst(_verdict("leak", _signal("not_kept")))
     assert not growth_worth_a_burst(_verdict("flat", _signal("grows")))
+
+
+def test_a_rise_with_too_few_post_gc_levels_asks_for_a_full_gc_pass() -> None:
+    from leaksleuth._api import needs_levels
+
+    assert needs_levels(_verdict("inconclusive", _signal("too_few")))
+    # Levels that already tell, a rise that is not clear, or a verdict taken: no pass.
+    assert not needs_levels(_verdict("inconclusive", _signal("not_kept")))
+    assert not needs_levels(_verdict("inconclusive", _signal("grows")))
+    assert not needs_levels(_verdict("inconclusive", _signal("too_few", ci_low=0.0)))
+    assert not needs_levels(_verdict("leak", _signal("too_few")))
