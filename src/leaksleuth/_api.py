@@ -306,9 +306,9 @@ class _Session:
         return growth_worth_a_burst(verdict, self.options.analysis.verdict)
 
     def start_burst(self, plan: BurstPlan, kind: str = "") -> None:
-        """Start a burst; when it will end in a holder search and the program uses torch,
-        look at its tensors first, and record CUDA allocations when the GPU grows
-        (``kind``, else the last verdict's)."""
+        """Start a burst; when the program uses torch, look at its tensors first (the
+        look at the burst's end tells what grew), and record CUDA allocations when the GPU
+        grows (``kind``, else the last verdict's)."""
         self.bursts_started += 1
         if self.options.retention and "torch" in sys.modules:
             kind = kind or (self.last.kind if self.last is not None else "")
