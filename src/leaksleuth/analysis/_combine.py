@@ -21,18 +21,21 @@ from leaksleuth.report._model import SignalTrend, Verdict
 
 
 def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[SignalTrend]:
-    # A sparsely sampled signal (gc_objects) that lacks readings does not hold back a
-    # verdict the densely sampled ones agree on. Nor does the gc object count decide
-    # anything when the full gc passes' levels of the Python heap, where those objects
-    # live, show that it keeps nothing: the count has no levels of its own, so its rise
-    # may be garbage waiting for the collector, and a leak is retained memory.
+    """The trends that decide the verdict.
+
+    A sparsely sampled signal that lacks readings does not hold back a verdict the densely
+    sampled ones agree on. The gc object count never calls a leak nor holds a verdict
+    back: it has no levels of full gc passes of its own, so its rise may be garbage
+    waiting for the collector, and a leak is retained memory. Every object it counts
+    lives in the Python heap (or, when big, the C heap), whose signals are judged on
+    their post-gc levels and decide; the count still locates and times the growth.
+    """
     most = max((t.points for t in trends), default=0)
-    heap_not_kept = any(t.signal == "py_blocks" and t.retained == "not_kept" for t in trends)
     return [
         t
         for t in trends
         if not (t.status == "inconclusive" and t.points < min(config.min_points, most / 2))
-        and not (t.signal == "gc_objects" and heap_not_kept and t.status != "flat")
+        and not (t.signal == "gc_objects" and t.status in ("leak", "inconclusive"))
     ]
 
 
