@@ -151,13 +151,15 @@ def _spawn(spec: List[str]) -> Dict[str, Any]:
 
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="where to write the JSON result (required)")
     parser.add_argument("--quick", action="store_true", help="the 100-iteration checks only")
     parser.add_argument("--case", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.case:
         _child(args.case)
         return 0
+    if not args.out:
+        parser.error("--out is required")
     result: Dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
     for n in (100,) if args.quick else (100, 400):
         for freeze in (True, False):
