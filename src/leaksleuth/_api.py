@@ -338,17 +338,21 @@ _DEFAULT_VERDICT = VerdictConfig()
 
 def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
     """Memory grows, or may: a leak, or an undecided verdict with a signal whose growth
-    is clear of zero and at least the minimum rate, unless the levels full gc passes left
-    show that they took the rise back. A burst slows the program several times over while
-    it lasts, so drift, noise and garbage waiting for the collector (a rising sawtooth
-    whose post-gc levels stay flat) must not start one. Levels too few or too noisy to
-    tell do not stop it: a short program's one burst is its only attribution."""
+    is clear of zero and at least the minimum rate, and, where full gc passes left levels
+    of that signal, those levels rising too. A burst slows the program several times over
+    while it lasts, so drift, noise and garbage waiting for the collector (a rising
+    sawtooth whose post-gc levels stay flat, or are too few or too noisy to tell) must not
+    start one: ``needs_levels`` asks for the passes that decide first."""
     if verdict.status == "leak":
         return True
     return verdict.status == "inconclusive" and any(
-        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained != "not_kept"
+        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained in _RISING_LEVELS
         for t in verdict.signals
     )
+
+
+# Post-gc level statuses that let a rise start a burst; "" where none are recorded.
+_RISING_LEVELS = ("", "grows", "slowing")
 
 
 def needs_levels(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:

@@ -212,6 +212,9 @@ def _run_child(settings: Dict[str, Any], live: bool = False) -> int:
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
 
 
+_LEVEL_LOOK_S = 0.7  # the next look after asking for a full gc pass
+
+
 def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None:
     """Take the interim verdicts here, from the capture file, so the program's process
     pays nothing for them; when memory grows, ask it for its tracemalloc burst (once).
@@ -219,9 +222,11 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
     Looks come at growing intervals (2 s, then 1.5 times longer each, at most 30 s). The
     burst is asked for on a leak verdict (then the holders are searched too), or, from
     the second look on (about 5 s), on an undecided verdict with a signal whose growth is
-    clear of zero and at least the minimum rate: a leak verdict needs the levels of full
-    gc passes, which a program affords only slowly, and the sites are wanted before the
-    program ends.
+    clear of zero, at least the minimum rate, and not taken back by full gc passes
+    (``growth_worth_a_burst``). A leak verdict needs the levels of full gc passes, which
+    the program affords only within a budget: when a rise needs more of them to decide,
+    the program is asked for one pass and the next look comes within a second, so that
+    the sites are found before a short program ends.
     """
     from leaksleuth._api import burst_period, growth_worth_a_burst, needs_levels
     from leaksleuth.analysis import build_report
@@ -246,6 +251,9 @@ def _interim_looks(capture: str, control: int, done: Callable[[], bool]) -> None
             if leak:
                 return
             if needs_levels(verdict):
+                # One more full gc pass, and a look again soon: the burst waits for the
+                # levels that tell a leak from garbage, and a short program ends soon.
                 os.write(control, b"settle\n")
+                next_look = time.monotonic() + _LEVEL_LOOK_S
         except Exception:  # not written yet, or the program is gone: look again later
             continue
