@@ -346,12 +346,16 @@ def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERD
     if verdict.status == "leak":
         return True
     return verdict.status == "inconclusive" and any(
-        t.ci_low > 0 and t.slope >= config.min_rate(t.unit) and t.retained in _RISING_LEVELS
+        t.ci_low > 0
+        and t.slope >= config.min_rate(t.unit)
+        and t.retained in _RISING_LEVELS
+        and t.signal != "gc_objects"  # levels of its own: none; it decides nothing
         for t in verdict.signals
     )
 
 
-# Post-gc level statuses that let a rise start a burst; "" where none are recorded.
+# Post-gc level statuses that let a rise start a burst; "" where none are recorded (the
+# resources, the GPU).
 _RISING_LEVELS = ("", "grows", "slowing")
 
 

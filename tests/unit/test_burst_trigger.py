@@ -61,3 +61,9 @@ def test_a_rise_with_too_few_post_gc_levels_asks_for_a_full_gc_pass() -> None:
     assert not needs_levels(_verdict("inconclusive", _signal("grows")))
     assert not needs_levels(_verdict("inconclusive", _signal("too_few", ci_low=0.0)))
     assert not needs_levels(_verdict("leak", _signal("too_few")))
+
+
+def test_the_gc_object_count_alone_starts_no_burst() -> None:
+    # It has no post-gc levels of its own: an object graph left to the gc raises it.
+    count = _signal("", signal="gc_objects", unit="objects")
+    assert not growth_worth_a_burst(_verdict("inconclusive", count))
