@@ -90,6 +90,11 @@ def case_kept(torch: Any, leaksleuth: Any) -> Dict[str, Any]:
     return out
 
 
+def _batch(torch: Any, size: int = 64) -> Any:
+    """Inputs and class labels for the model below."""
+    return torch.randn(size, 256, device=DEV), torch.randint(0, 10, (size,), device=DEV)
+
+
 def _model(torch: Any) -> Any:
     torch.manual_seed(0)
     model = torch.nn.Sequential(
@@ -100,8 +105,7 @@ def _model(torch: Any) -> Any:
 
 def case_train(torch: Any, leaksleuth: Any) -> Dict[str, Any]:
     model, opt = _model(torch)
-    X = torch.randn(64, 256, device=DEV)
-    y = torch.randint(0, 10, (64,), device=DEV)
+    X, y = _batch(torch)
     seen = {"loss": 0.0}
 
     def step() -> None:
@@ -136,8 +140,7 @@ def case_varying(torch: Any, leaksleuth: Any) -> Dict[str, Any]:
     def step() -> None:
         n[0] += 1
         batch = 1 + (n[0] * 7919) % 512
-        X = torch.randn(batch, 256, device=DEV)
-        y = torch.randint(0, 10, (batch,), device=DEV)
+        X, y = _batch(torch, batch)
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(model(X), y)
         loss.backward()
@@ -231,8 +234,7 @@ def case_cost(torch: Any, leaksleuth: Any) -> Dict[str, Any]:
 
 def case_story(torch: Any, leaksleuth: Any) -> Dict[str, Any]:
     model, opt = _model(torch)
-    X = torch.randn(64, 256, device=DEV)
-    y = torch.randint(0, 10, (64,), device=DEV)
+    X, y = _batch(torch)
     running = {"total": 0.0}
 
     def step() -> None:

@@ -16,16 +16,15 @@ from typing import Any, Callable, Dict, Optional, Type
 from leaksleuth.analysis import AnalysisConfig, build_report
 from leaksleuth.analysis._attribution import find_suspects
 from leaksleuth.analysis._census import growing_types
+from leaksleuth.analysis._combine import COUNT_ONLY
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._verdict import VerdictConfig
 from leaksleuth.capture import Burst, Capture
 from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._native import NativeUnavailable, native_stacks
 from leaksleuth.probe._retention import as_plain, find_holders
-from leaksleuth.probe._torch import compare as torch_compare
-from leaksleuth.probe._torch import history_sites, start_history
-from leaksleuth.probe._torch import look as torch_look
-from leaksleuth.report import Report, Verdict
+from leaksleuth.probe._torch import BurstLook
+from leaksleuth.report import Report, SignalTrend, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
 # What an interim verdict costs before one has been timed (measured: 30 ms on 20 rows).
@@ -141,10 +140,8 @@ class _Session:
         self.native: Optional[Dict[str, Any]] = None
         # Set when a verdict taken elsewhere (``leaksleuth run``'s parent) said leak.
         self.leak_said = False
-        # torch, when the program uses it: a look at its tensors when a burst starts, and
-        # whether torch's CUDA allocator history records the burst (see _torch_findings).
-        self._torch_before: Optional[Dict[str, Any]] = None
-        self._gpu_history_from: Optional[int] = None
+        # torch's side of the burst, when the program uses torch (see start_burst).
+        self._torch = BurstLook()
 
     def settle(self) -> None:
         """A full gc pass and the levels it leaves. A program that disabled the gc gets
@@ -156,10 +153,14 @@ class _Session:
         of the loop's time (so they fall evenly over the run). Never during a burst."""
         if self.probe.bursting or not self.settle_affordable():
             return False
+        self.settle_counted()
+        return True
+
+    def settle_counted(self) -> None:
+        """``settle()``, its time counted against the gc passes' budget."""
         started = time.perf_counter()
         self.settle()
         self.settle_spent += time.perf_counter() - started
-        return True
 
     def settle_affordable(self) -> bool:
         """Whether the gc passes so far leave room for one more."""
@@ -255,25 +256,12 @@ class _Session:
     def _torch_findings(self) -> Dict[str, Any]:
         """The burst seen from torch: what grew between the look at its start and now,
         and (on CUDA) the blocks its allocator history saw allocated and still alive."""
-        out: Dict[str, Any] = {}
-        now = self.probe.iterations
+        opts = self.options
         try:
-            if self._torch_before is not None:
-                out.update(
-                    torch_compare(
-                        self._torch_before,
-                        now,
-                        self.options.retention_seconds,
-                        redact=self.options.redact,
-                    )
-                )
-            if self._gpu_history_from is not None:
-                out["gpu_window"] = history_sites(now - self._gpu_history_from)
+            return self._torch.finish(self.probe.iterations, opts.retention_seconds, opts.redact)
         except Exception as exc:
             self.probe.note_error("torch", exc)
-        finally:
-            self._torch_before = self._gpu_history_from = None
-        return out
+            return {}
 
     def _python_holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         opts = self.options
@@ -311,11 +299,9 @@ class _Session:
         grows (``kind``, else the last verdict's)."""
         self.bursts_started += 1
         if self.options.retention and "torch" in sys.modules:
-            kind = kind or (self.last.kind if self.last is not None else "")
+            gpu = (kind or (self.last.kind if self.last is not None else "")) == "gpu"
             try:
-                self._torch_before = self.probe.outside(lambda: torch_look(self.probe.iterations))
-                if kind == "gpu" and self.probe.outside(start_history):
-                    self._gpu_history_from = self.probe.iterations
+                self.probe.outside(lambda: self._torch.start(self.probe.iterations, gpu))
             except Exception as exc:
                 self.probe.note_error("torch", exc)
         self.probe.start_burst(plan)
@@ -346,12 +332,14 @@ def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERD
     if verdict.status == "leak":
         return True
     return verdict.status == "inconclusive" and any(
-        t.ci_low > 0
-        and t.slope >= config.min_rate(t.unit)
-        and t.retained in _RISING_LEVELS
-        and t.signal != "gc_objects"  # levels of its own: none; it decides nothing
+        _rises(t, config) and t.retained in _RISING_LEVELS and t.signal not in COUNT_ONLY
         for t in verdict.signals
     )
+
+
+def _rises(t: SignalTrend, config: VerdictConfig) -> bool:
+    """A rise clear of zero, at the minimum rate or more."""
+    return t.ci_low > 0 and t.slope >= config.min_rate(t.unit)
 
 
 # Post-gc level statuses that let a rise start a burst; "" where none are recorded (the
@@ -365,8 +353,7 @@ def needs_levels(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> 
     retained growth from garbage. (A program pays for such passes only within a budget;
     on a big heap, a torch program's, one pass can cost 0.2 s.)"""
     return verdict.status == "inconclusive" and any(
-        t.retained == "too_few" and t.ci_low > 0 and t.slope >= config.min_rate(t.unit)
-        for t in verdict.signals
+        t.retained == "too_few" and _rises(t, config) for t in verdict.signals
     )
 
 
@@ -528,12 +515,8 @@ class Watch:
     def settle_now(self) -> None:
         """A full gc pass and the levels it leaves, now (outside a burst): asked for by a
         verdict taken elsewhere that needs more levels to decide. Never raises."""
-        session = self._session
-        if session.probe.bursting:
-            return
-        started = time.perf_counter()
-        session.settle()
-        session.settle_spent += time.perf_counter() - started
+        if not self._session.probe.bursting:
+            self._session.settle_counted()
 
     def start_burst(self, leak: bool, period: int = 1, kind: str = "") -> bool:
         """Start the tracemalloc burst now, on a verdict taken outside this process

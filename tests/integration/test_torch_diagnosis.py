@@ -92,7 +92,7 @@ def test_a_correct_training_loop_has_no_leak_and_no_story() -> None:
         opt.step()
         running["total"] += loss.item()
 
-    report = leaksleuth.check(train_step, max_iterations=200)
+    report = leaksleuth.check(train_step, max_iterations=400)
     assert report.verdict.status in ("flat", "plateau"), report.verdict.reason
     assert report.diagnoses == ()
 

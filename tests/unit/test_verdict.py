@@ -322,14 +322,19 @@ def test_leak_seen_only_in_blocks_leads_with_the_block_rate() -> None:
     assert verdict.reason.startswith("the pymalloc block count grows 3.00 blocks per iteration")
 
 
-def test_plateau_in_any_signal_makes_a_plateau() -> None:
+def _filled_by_fifty() -> list:
+    """Blocks, C heap and RSS that rise for 50 iterations of 150, then level off."""
     i = np.arange(150)
-    trends = _signals(
+    return _signals(
         150,
         5000 + np.minimum(i, 50) * 10.0,
         1e6 + np.minimum(i, 50) * 2000 + _rng(17).normal(0, 100, 150),
         5e7 + 4096 * np.floor(np.minimum(i, 50) * 3000 / 4096),
     )
+
+
+def test_plateau_in_any_signal_makes_a_plateau() -> None:
+    trends = _filled_by_fifty()
     verdict = combine_verdict(trends, 150, {}, CONFIG)
     assert verdict.status == "plateau", verdict.reason
     assert verdict.reason.startswith("grew ")
@@ -453,13 +458,7 @@ def test_the_gc_object_count_alone_neither_calls_a_leak_nor_holds_back_a_plateau
 
     from leaksleuth.report import SignalTrend
 
-    i = np.arange(150)
-    trends = _signals(
-        150,
-        5000 + np.minimum(i, 50) * 10.0,
-        1e6 + np.minimum(i, 50) * 2000 + _rng(17).normal(0, 100, 150),
-        5e7 + 4096 * np.floor(np.minimum(i, 50) * 3000 / 4096),
-    )
+    trends = _filled_by_fifty()
     count = SignalTrend(
         signal="gc_objects", unit="objects", status="inconclusive", slope=0.9, ci_low=0.8,
         ci_high=1.0, p_value=1e-10, warmup_end=57, warmup_growth=114.0, period=1, points=26,
@@ -469,5 +468,6 @@ def test_the_gc_object_count_alone_neither_calls_a_leak_nor_holds_back_a_plateau
     rising = replace(count, status="leak", slope=2.0, ci_low=1.9, ci_high=2.1)
     assert combine_verdict([*trends, rising], 150, {}, CONFIG).status == "plateau"
     # The heap's own signals still call a leak when they grow.
+    i = np.arange(150)
     growing = _signals(150, 5000 + i * 3.0, 1e6 + np.zeros(150), 5e7 + np.zeros(150))
     assert combine_verdict([*growing, rising], 150, {}, CONFIG).status == "leak"

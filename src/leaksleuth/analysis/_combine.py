@@ -19,6 +19,10 @@ from leaksleuth.analysis._verdict import NO_ESTIMATE, VerdictConfig, more_iterat
 from leaksleuth.analysis._wording import LABELS, amount, per_iteration
 from leaksleuth.report._model import SignalTrend, Verdict
 
+# Signals that locate and time growth but never decide a verdict (nor start a burst): the
+# gc object count has no levels of full gc passes of its own (see _deciding).
+COUNT_ONLY = frozenset({"gc_objects"})
+
 
 def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[SignalTrend]:
     """The trends that decide the verdict.
@@ -35,7 +39,7 @@ def _deciding(trends: Sequence[SignalTrend], config: VerdictConfig) -> list[Sign
         t
         for t in trends
         if not (t.status == "inconclusive" and t.points < min(config.min_points, most / 2))
-        and not (t.signal == "gc_objects" and t.status in ("leak", "inconclusive"))
+        and not (t.signal in COUNT_ONLY and t.status in ("leak", "inconclusive"))
     ]
 
 

@@ -404,34 +404,7 @@ def find_holders(
     held: List[HeldObject] = []
     sample: Optional[Sample] = None
     for sample, hit in zip(picked, results):
-        obj = sample.obj
-        tb = user_frames(traceback_of(obj))
-        if hit is None:
-            # Nothing Python can see holds it: C code does, or (with the gc disabled) it
-            # is an unreachable cycle that nobody will ever collect. Unless the search
-            # stopped early or left referrers unfollowed: then nobody knows.
-            if search.cut_short or search.narrowed:
-                kind = "unknown"
-            else:
-                kind = "native" if gc.isenabled() else "cycle"
-            root = ""
-            path: Tuple[PathStep, ...] = (PathStep("?", type_name(obj), _length(obj)),)
-        else:
-            kind, root, chain, label = hit
-            path = _steps(kind, [*chain, *sample.tail], label, redact)
-            del chain
-        held.append(
-            HeldObject(
-                type=type_name(obj),
-                size=sizeof(obj),
-                repr=safe_repr(obj, redact=redact),
-                traceback=tb,
-                root=root,
-                root_kind=kind,
-                path=path,
-            )
-        )
-        del obj
+        held.append(_held(sample.obj, hit, search, sample.tail, redact))
     searched = len(picked)
     del picked, anchors, results, sample
     return RetentionResult(
@@ -445,16 +418,33 @@ def find_holders(
 def holder_of(obj: Any, budget_s: float, redact: bool = True) -> Dict[str, Any]:
     """What keeps one given object alive, as plain data (a ``HeldObject``)."""
     search = _Search(_Roots(), time.perf_counter() + budget_s)
-    hit = search.paths([obj])[0]
+    return asdict(_held(obj, search.paths([obj])[0], search, (), redact))
+
+
+def _held(
+    obj: Any,
+    hit: Optional[Tuple[str, str, List[Any], str]],
+    search: _Search,
+    tail: Sequence[Any],
+    redact: bool,
+) -> HeldObject:
+    """A searched object with its path (``tail``: the steps from the path's last object
+    down to ``obj``, when the search started from an anchor above it)."""
     if hit is None:
-        unknown = search.cut_short or search.narrowed
-        kind, root = ("unknown" if unknown else "native"), ""
+        # Nothing Python can see holds it: C code does, or (with the gc disabled) it
+        # is an unreachable cycle that nobody will ever collect. Unless the search
+        # stopped early or left referrers unfollowed: then nobody knows.
+        if search.cut_short or search.narrowed:
+            kind = "unknown"
+        else:
+            kind = "native" if gc.isenabled() else "cycle"
+        root = ""
         path: Tuple[PathStep, ...] = (PathStep("?", type_name(obj), _length(obj)),)
     else:
         kind, root, chain, label = hit
-        path = _steps(kind, chain, label, redact)
+        path = _steps(kind, [*chain, *tail], label, redact)
         del chain
-    held = HeldObject(
+    return HeldObject(
         type=type_name(obj),
         size=sizeof(obj),
         repr=safe_repr(obj, redact=redact),
@@ -463,4 +453,3 @@ def holder_of(obj: Any, budget_s: float, redact: bool = True) -> Dict[str, Any]:
         root_kind=kind,
         path=path,
     )
-    return asdict(held)

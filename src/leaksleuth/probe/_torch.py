@@ -193,3 +193,28 @@ def alive_by_stack(snapshot: Dict[str, Any]) -> List[Dict[str, Any]]:
         {"frames": [list(f) for f in key], "blocks": blocks, "bytes": size}
         for key, (blocks, size) in sorted(by.items(), key=lambda kv: -kv[1][1])
     ]
+
+
+class BurstLook:
+    """torch's side of one burst: a look at the tensors when it starts and, on CUDA when
+    the GPU grows, torch's allocator history over it; :meth:`finish` tells what grew."""
+
+    def __init__(self) -> None:
+        self._before: Optional[Dict[str, Any]] = None
+        self._history_from: Optional[int] = None
+
+    def start(self, iteration: int, gpu: bool) -> None:
+        self._before = look(iteration)
+        if gpu and start_history():
+            self._history_from = iteration
+
+    def finish(self, iteration: int, budget_s: float, redact: bool = True) -> Dict[str, Any]:
+        """Findings as plain data ({} when nothing was looked at); ends the look."""
+        before, since = self._before, self._history_from
+        self._before = self._history_from = None
+        out: Dict[str, Any] = {}
+        if before is not None:
+            out.update(compare(before, iteration, budget_s, redact=redact))
+        if since is not None:
+            out["gpu_window"] = history_sites(iteration - since)
+        return out

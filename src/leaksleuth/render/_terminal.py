@@ -212,16 +212,23 @@ def memory_section(report: Report) -> Optional[Group]:
     return Group(Text("Which memory grows", style="ls.heading"), table)
 
 
+def _rate_head(n: int, bytes_per_iteration: float, count: float, what: str) -> Text:
+    """ " #1  +1.0 MiB/iteration  3 blocks/iteration": the head line of a ranked stack."""
+    rate = format_quantity(bytes_per_iteration, "bytes", signed=True)
+    head = Text(f" #{n}  {rate}/iteration", style="ls.site")
+    head.append(f"  {count:.2g} {what}/iteration", "ls.dim")
+    return head
+
+
 def native_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
     """The native stacks whose surviving bytes grew with the iterations (memray window)."""
     if not report.native:
         return None
     parts: list[RenderableType] = [Text("Native allocations that grow", style="ls.heading")]
     for n, stack in enumerate(report.native[:limit], start=1):
-        rate = format_quantity(stack.bytes_per_iteration, "bytes", signed=True)
-        head = Text(f" #{n}  {rate}/iteration", style="ls.site")
-        head.append(f"  {stack.allocations_per_iteration:.2g} allocations/iteration", "ls.dim")
-        parts.append(head)
+        parts.append(
+            _rate_head(n, stack.bytes_per_iteration, stack.allocations_per_iteration, "allocations")
+        )
         if stack.python:
             file, _, line = stack.python[0].rpartition(":")
             where = f"{short_path(file, cwd)}:{line}"
@@ -251,10 +258,7 @@ def gpu_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
         return None
     parts: list[RenderableType] = [Text("CUDA allocations that stay alive", style="ls.heading")]
     for n, site in enumerate(report.gpu[:limit], start=1):
-        rate = format_quantity(site.bytes_per_iteration, "bytes", signed=True)
-        head = Text(f" #{n}  {rate}/iteration", style="ls.site")
-        head.append(f"  {site.blocks_per_iteration:.2g} blocks/iteration", "ls.dim")
-        parts.append(head)
+        parts.append(_rate_head(n, site.bytes_per_iteration, site.blocks_per_iteration, "blocks"))
         where = f"{short_path(site.file, cwd)}:{site.line}"
         parts.append(Text(f"     {where}  {site.source}  (in {site.function})".rstrip()))
     return Group(*parts)

@@ -15,7 +15,9 @@ burst (and the holder search), the two things that must run here.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -28,7 +30,7 @@ import threading
 import time
 import traceback
 import types
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from leaksleuth._api import CheckOptions, Watch
 from leaksleuth.capture._store import CaptureWriter, add_process
@@ -64,8 +66,8 @@ class ProgramRun:
         # With a control channel, the CLI's process takes the interim looks (from the
         # capture file) and asks for the burst: this process only reads and writes.
         self.control_fd: Optional[int] = settings.get("control_fd")
-        self._burst_request: Optional[Tuple[bool, int, str]] = None
-        self._settle_request = False
+        # The CLI's requests (a burst, a gc pass), run at the next tick, in order.
+        self._requests: Deque[Callable[[], object]] = collections.deque()
         options = CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
@@ -114,13 +116,8 @@ class ProgramRun:
                 probe.tick()
                 # The full gc passes a leak verdict needs, within their budget.
                 self.watch.settle_within_budget()
-            if self._burst_request is not None:
-                request, self._burst_request = self._burst_request, None
-                self.watch.start_burst(*request)
-            if self._settle_request:
-                self._settle_request = False
-                self.watch.settle_now()
-                self._flush_due = 0.0  # the CLI's next look reads the new level
+            while self._requests:
+                self._requests.popleft()()
             if len(probe.bursts) > self.writer.bursts_written:
                 probe.outside(self._write_bursts)
             if clock() >= self._flush_due:
@@ -171,11 +168,16 @@ class ProgramRun:
             for line in lines:
                 words = line.split()
                 if words == ["settle"]:
-                    self._settle_request = True
+                    self._requests.append(self._settle)
                 if len(words) in (3, 4) and words[0] == "burst":
                     with contextlib.suppress(ValueError):
                         kind = words[3] if len(words) == 4 and words[3] != "-" else ""
-                        self._burst_request = (words[1] == "1", int(words[2]), kind)
+                        burst = (words[1] == "1", int(words[2]), kind)
+                        self._requests.append(functools.partial(self.watch.start_burst, *burst))
+
+    def _settle(self) -> None:
+        self.watch.settle_now()
+        self._flush_due = 0.0  # the CLI's next look reads the new level
 
     def _windows(self) -> None:
         while not self._stop.wait(self.interval):
