@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from _realcorpus_md import realcorpus_section  # bench/ is on sys.path when run as a script
 
@@ -233,6 +233,20 @@ def retention_section(results: dict[str, Any]) -> list[str]:
         f"{part['objects_found']} objects sampled, top path `{part['top_path']}` "
         f"({'correct' if part['holder_ok'] else 'WRONG'}), cut short: {part['cut_short']}. "
         "Target: within 2 s on a heap of 1 million objects.",
+        "",
+        *_figures_line(part.get("figures")),
+    ]
+
+
+def _figures_line(fig: Optional[dict[str, Any]]) -> list[str]:
+    if not fig:
+        return []
+    return [
+        "On the same heap with matplotlib imported, 40 pyplot figures made and never "
+        "closed, the holder search with check()'s default 2 s budget: "
+        f"{fig['search_s']:.2f} s, {fig['with_root']} of {fig['objects_found']} sampled "
+        f"objects with a root, top path `{fig['top_path']}` "
+        f"({'correct' if fig['holder_ok'] else 'WRONG'}), cut short: {fig['cut_short']}.",
         "",
     ]
 

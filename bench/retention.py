@@ -7,7 +7,11 @@ global while tracemalloc traces, as a burst would, and times:
 - one type census (a full walk of the gc's lists, with sizes of a few objects per type),
   which a burst takes at each of its snapshots;
 - the holder search for the leak's allocation site, with a generous budget so that its
-  real duration is measured, and the memory it allocated meanwhile (tracemalloc peak).
+  real duration is measured, and the memory it allocated meanwhile (tracemalloc peak);
+- the holder search, with check()'s default budget of 2 s, for matplotlib figures that
+  pyplot keeps (each call makes thousands of objects that all refer to each other, so
+  the newest objects are deep inside the structure), on the same heap with matplotlib
+  imported.
 
     python bench/retention.py --out retention.json [--quick]
 """
@@ -22,7 +26,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from leaksleuth.probe._heap import sized_census
+from leaksleuth.probe._heap import sized_census, type_census
 from leaksleuth.probe._retention import find_holders
 
 _HEAP: dict[str, Any] = {}
@@ -56,6 +60,49 @@ def leak_site_line() -> int:
 def leak(count: int) -> None:
     for i in range(count):
         _LEAKED.append({"frame": i, "payload": bytearray(256)})  # LEAK-SITE
+
+
+def figures_site_line() -> int:
+    marker = "# " + "FIGURE-SITE"
+    with open(__file__, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.rstrip().endswith(marker):
+                return n
+    raise RuntimeError("no figure site line")
+
+
+def figures_case() -> dict[str, Any]:
+    """pyplot's figures made and never closed, their holder searched in 2 s."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["figure.max_open_warning"] = 0
+    plt.subplots(figsize=(2, 2))  # pyplot's own first-use state, made before tracing
+    plt.close("all")
+    gc.collect()
+    tracemalloc.start(24)
+    gc.collect()
+    before = type_census()
+    for _ in range(40):
+        plt.subplots(figsize=(2, 2))  # FIGURE-SITE
+    # As check() does: every type whose count grew helps recognise the new objects.
+    growing = [t for t, n in type_census().items() if n - before.get(t, 0) >= 40]
+    t0 = time.perf_counter()
+    result = find_holders([(__file__, figures_site_line())], [], budget_s=2.0, growing=growing)
+    seconds = time.perf_counter() - t0
+    tracemalloc.stop()
+    plt.close("all")
+    paths = [" -> ".join(s.label for s in h.path) for h in result.objects if h.root]
+    return {
+        "search_s": seconds,
+        "objects_found": len(result.objects),
+        "with_root": len(paths),
+        "cut_short": result.cut_short,
+        "top_path": paths[0] if paths else None,
+        "holder_ok": bool(paths and paths[0].startswith("attribute figs")),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "top_path": " -> ".join(s.label for s in top.path) if top else None,
         "top_root": top.root if top else None,
         "holder_ok": bool(top and top.path and top.path[0].label == "global _LEAKED"),
+        "figures": figures_case(),
     }
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=2)

@@ -26,6 +26,44 @@ class Payload:
         self.n = n
 
 
+class Node:
+    """One object of a structure whose parts all refer to each other (a figure's)."""
+
+    def __init__(self) -> None:
+        self.peers: List[Node] = []
+
+
+class Window:
+    def __init__(self) -> None:
+        self.nodes = [Node() for _ in range(60)]
+        for node in self.nodes:
+            node.peers.extend(self.nodes)
+
+
+class WindowManager:
+    open_windows: ClassVar[Dict[int, Window]] = {}
+
+
+class App:
+    def __init__(self) -> None:
+        self.sessions: Dict[str, Payload] = {}
+
+
+class Proxy:
+    """Answers ``__class__`` with code of its own, as lazy proxies do."""
+
+    reads = 0
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        Proxy.reads += 1
+        return Payload
+
+
+_APP = App()
+_PROXY = Proxy()
+
+
 @pytest.fixture(autouse=True)
 def _tracing() -> Iterator[None]:
     tracemalloc.start(10)
@@ -34,6 +72,8 @@ def _tracing() -> Iterator[None]:
     tracemalloc.stop()
     _RESULTS.clear()
     Registry.handlers.clear()
+    WindowManager.open_windows.clear()
+    _APP.sessions.clear()
 
 
 def _line_of(marker: str) -> int:
@@ -169,7 +209,7 @@ def test_objects_in_gc_garbage_name_it() -> None:
 
 def test_a_search_that_left_referrers_unfollowed_does_not_blame_an_extension() -> None:
     # 300 lists hold the object, each held only by C code: the search follows at most
-    # 256 referrers per level, so it cannot know that none of the rest has a root.
+    # 96 referrers per level, so it cannot know that none of the rest has a root.
     import ctypes
 
     leaked = Payload(2)  # MARK-wide
@@ -188,3 +228,33 @@ def test_a_search_that_left_referrers_unfollowed_does_not_blame_an_extension() -
         for address in addresses:
             ctypes.pythonapi.Py_DecRef(ctypes.cast(address, ctypes.py_object))
     assert ref() is None
+
+
+def test_an_attribute_of_a_module_level_object_is_a_holder() -> None:
+    for i in range(20):
+        _APP.sessions[f"s{i}"] = Payload(i)  # MARK-app
+    held = _search("MARK-app").objects[0]
+    assert held.root_kind == "module"
+    assert [step.label for step in held.path[:3]] == ["global _APP", ".sessions", "['s0']"]
+
+
+def test_a_structure_whose_parts_all_refer_to_each_other_is_named_by_its_container() -> None:
+    # Each call makes 61 objects that refer to each other: the newest are deep inside the
+    # structure, and paths up from them run through peers beyond the search's depth.
+    # The class attribute that keeps the windows is still found, through its items.
+    for i in range(12):
+        WindowManager.open_windows[i] = Window()  # MARK-window
+    result = _search("MARK-window")
+    assert result.objects, result
+    held = result.objects[0]
+    assert (held.root_kind, held.root) == ("class", f"class {__name__}.WindowManager")
+    assert held.path[0].label == "attribute open_windows"
+    assert held.path[1].type == f"{__name__}.Window"
+
+
+def test_the_search_runs_none_of_the_programs_code() -> None:
+    for i in range(10):
+        _RESULTS.append({"frame": i})  # MARK-proxy
+    before = Proxy.reads
+    assert _search("MARK-proxy").objects
+    assert Proxy.reads == before

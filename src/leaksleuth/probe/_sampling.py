@@ -10,9 +10,11 @@ because the holder's path reaches the structure through them.
 
 from __future__ import annotations
 
+import collections
 import gc
 import sys
 import time
+import types
 from dataclasses import dataclass
 from itertools import compress, filterfalse
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
@@ -37,6 +39,7 @@ _LOOKUPS = 512  # traced objects the newest-first walk looks up at most
 # (big steps: every list a step makes grows by reallocations, each traced, so costly)
 _POOL = 48  # objects of one site considered before choosing the ones to search from
 _ENTRY_GRACE = 0.5  # seconds the outside-in look may add to the sampling deadline
+_ROOTS_SHARE = 0.6  # of the sampling's time, what the roots' containers may take at most
 _NEW_STREAK = 512  # traced objects in a row: the oldest generation's new tail begins
 
 
@@ -53,13 +56,17 @@ class Sample:
 class _SitePools:
     """Objects allocated at each site, newest first, up to a pool's size per site."""
 
-    def __init__(self, sites: Sequence[FrameKey], size: int, seen: Set[int]) -> None:
+    def __init__(
+        self, sites: Sequence[FrameKey], size: int, seen: Set[int], done: Iterable[int] = ()
+    ) -> None:
         self.sites = list(sites)
         self.index = {site: k for k, site in enumerate(sites)}
         self.keys = self.index.keys()  # made once: a view per lookup would allocate
-        self.size = size
+        # Per site, objects wanted: none for the sites in ``done`` (already sampled).
+        closed = set(done)
+        self.sizes = [0 if k in closed else size for k in range(len(sites))]
         self.pools: List[List[Sample]] = [[] for _ in sites]
-        self.open = len(sites)  # pools not yet full
+        self.open = sum(1 for n in self.sizes if n)  # pools not yet full
         self.seen = seen
 
     def offer(self, obj: Any, tb: Traceback, anchor: Any, tail: Tuple[Any, ...]) -> None:
@@ -67,17 +74,22 @@ class _SitePools:
             return
         k = next(self.index[f] for f in tb if f in self.index)  # the innermost site
         pool = self.pools[k]
-        if len(pool) >= self.size or id(obj) in self.seen:
+        if len(pool) >= self.sizes[k] or id(obj) in self.seen:
             return
         self.seen.add(id(obj))
         pool.append(Sample(obj, anchor, tail))
-        if len(pool) == self.size:
+        if len(pool) == self.sizes[k]:
             self.open -= 1
 
-    def entries(self, per_group: int, deadline: float, made: _Kinds) -> List[Sample]:
+    def entries(
+        self, per_group: int, deadline: float, made: _Kinds, shallow: List[List[Sample]]
+    ) -> List[Sample]:
         """Up to ``per_group`` entry points per site; the pools are emptied. ``made``:
-        the classes the leaked objects may be of."""
-        chosen: List[List[Sample]] = [_entry_points(pool, per_group) for pool in self.pools]
+        the classes the leaked objects may be of; ``shallow``: per site, the objects
+        found in the roots' containers, the best entry points (their path is short)."""
+        chosen: List[List[Sample]] = [
+            found or _entry_points(pool, per_group) for found, pool in zip(shallow, self.pools)
+        ]
         # Where the newest objects were all inside the structure, or the walk ended
         # before it met the site, look for the structure from the outside.
         missing = [k for k, c in enumerate(chosen) if not c]
@@ -130,7 +142,13 @@ def sample_objects(
     while tracemalloc traced (a new object, not the tool's).
     """
     seen: Set[int] = set()
-    pools = _SitePools(sites, max(per_group, _POOL), seen)
+    # First the objects that the roots' containers hold: where a site's are found there,
+    # the newest-first walk need not look for that site's.
+    now = time.perf_counter()
+    shallow = _held_by_roots(
+        sites, per_group, now + (deadline - now) * _ROOTS_SHARE, _Kinds(set(), growing), seen
+    )
+    pools = _SitePools(sites, max(per_group, _POOL), seen, [k for k, f in enumerate(shallow) if f])
     by_type: Dict[str, int] = {t: 0 for t in types_wanted}
     open_types = len(by_type)  # types still short of samples
     names: Dict[type, str] = {}
@@ -198,7 +216,7 @@ def sample_objects(
     finally:
         objs.clear()
     made = _Kinds({type(s.obj) for pool in pools.pools for s in pool}, [*growing, *by_type])
-    picked.extend(pools.entries(per_group, deadline + _ENTRY_GRACE, made))
+    picked.extend(pools.entries(per_group, deadline + _ENTRY_GRACE, made, shallow))
     names.clear()
     made.clear()
     return picked, cut
@@ -264,6 +282,76 @@ def _entry_points(pool: List[Sample], per_group: int) -> List[Sample]:
         return [s for s in pool if id(s.anchor) in outside][:per_group]
     finally:
         refs.clear()
+
+
+def _held_by_roots(
+    sites: Sequence[FrameKey], per_group: int, deadline: float, made: _Kinds, seen: Set[int]
+) -> List[List[Sample]]:
+    """Per site, objects it allocated that sit in a container a root refers to.
+
+    Most leaks are kept by a container that a module global, a class attribute or an
+    attribute of a module-level object refers to (a list that grows, a registry dict).
+    This reads the items of those containers. It runs while tracemalloc traces, where
+    every allocation costs a traceback capture (microseconds), so the references are
+    gathered a level at a time by one ``gc.get_referents`` call over all the objects of
+    the level (no allocation per object, not even an ``id()``), and the items are
+    looked up a chunk at a time.
+    """
+    pools = _SitePools(sites, per_group, seen)
+    items: List[Any] = []
+    try:
+        namespaces = [
+            d
+            for d in [getattr(m, "__dict__", None) for m in list(sys.modules.values())]
+            if type(d) is dict
+        ]
+        globals_ = gc.get_referents(*namespaces)  # every module global (and its name)
+        namespaces.clear()
+        owners = [v for v in globals_ if _has_attributes(v)]
+        attributes = gc.get_referents(*owners)  # their attributes, or the dicts of them
+        owners.clear()
+        inner = gc.get_referents(*[d for d in attributes if type(d) is dict])
+        # The dicts among the attributes are mostly namespaces (a class's, an instance's):
+        # their values, read next, are what the program put there.
+        containers = [v for v in globals_ if type(v) in _CONTAINERS]
+        containers += [v for v in attributes if type(v) in _CONTAINERS and type(v) is not dict]
+        containers += [v for v in inner if type(v) in _CONTAINERS]
+        del globals_, attributes, inner
+        items = gc.get_referents(*containers)
+        containers.clear()
+        for start in range(0, len(items), _CHUNK):
+            if pools.open == 0 or time.perf_counter() > deadline:
+                break
+            chunk = items[start : start + _CHUNK]
+            for obj, tb in traced(chunk, made.among(chunk)):
+                pools.offer(obj, tb, obj, ())
+            del chunk
+        return [pool[:] for pool in pools.pools]
+    finally:
+        items.clear()
+        for pool in pools.pools:
+            pool.clear()
+
+
+# Exact types only: a subclass's methods could run the program's code.
+_CONTAINERS = frozenset(
+    {list, dict, set, frozenset, collections.deque, collections.OrderedDict}
+) | {collections.defaultdict}
+_DICT_OFFSET = type.__dict__["__dictoffset__"]  # read without the metaclass's lookup
+_NOT_OWNERS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+
+
+def _has_attributes(obj: Any) -> bool:
+    """A class, or an instance whose attributes the gc sees (not a module, a function or
+    a container). ``type(obj)`` only: ``isinstance`` would read ``obj.__class__``,
+    which a proxy answers by running the program's code."""
+    t = type(obj)
+    return issubclass(t, type) or (
+        t not in _CONTAINERS
+        and not issubclass(t, _NOT_OWNERS)
+        and _DICT_OFFSET.__get__(t) != 0
+        and gc.is_tracked(obj)
+    )
 
 
 def _held_by_old(
