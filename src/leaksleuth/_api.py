@@ -509,6 +509,10 @@ class Watch:
             verdict = session.interim()
             if session.wants_burst(verdict):
                 session.start_burst(session.burst_plan(verdict))
+            elif needs_levels(verdict):
+                # Too few post-gc levels to decide: one more pass now, as the CLI asks a
+                # ``run`` program for one (the interim looks' budget paces these).
+                session.settle_counted()
         except Exception as exc:  # the probe must never break the watched loop
             session.probe.note_error("checkpoint", exc)
 

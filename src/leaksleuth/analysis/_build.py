@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Sequence, Tuple
 
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
@@ -18,6 +18,7 @@ from leaksleuth.analysis._memory import (
     memory_parts,
     with_kind,
 )
+from leaksleuth.analysis._routes import route_reports
 from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.analysis._torch import gpu_sites, torch_diagnoses, with_story
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
@@ -209,7 +210,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     by_signal = {t.signal: t for t in trends}
     diagnoses = torch_diagnoses(capture, verdict, {**by_signal, **extra}, classifier)
     verdict = with_story(verdict, diagnoses)
-    return Report(
+    report = Report(
         target=capture.target,
         verdict=verdict,
         suspects=suspects,
@@ -227,3 +228,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         diagnoses=diagnoses,
         meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )
+    book = capture.meta.get("routes")
+    if book:  # a web service's process: a verdict per route (leaksleuth.web)
+        report = replace(report, routes=route_reports(report, book))
+    return report

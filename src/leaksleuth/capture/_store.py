@@ -323,6 +323,8 @@ def _read(db: sqlite3.Connection, path: str, max_rows: int) -> StoredRun:
         {k: meta[k] for k in ("program", "argv", "python", "host", "pid") if k in meta}
     )
     capture_meta["finished"] = finished
+    if "routes" in records:  # a service's requests per route (leaksleuth.web)
+        capture_meta["routes"] = records["routes"]
     stop = str(records.get("stop_reason", ""))
     if not finished:
         stop = (

@@ -6,8 +6,14 @@ import argparse
 import sys
 from typing import Any
 
+from leaksleuth.analysis._routes import merge_processes
 from leaksleuth.cli._check import EXIT_CODES, EXIT_INCONCLUSIVE
-from leaksleuth.cli._reporting import add_output_options, analyse_run, write_outputs
+from leaksleuth.cli._reporting import (
+    ProcessReport,
+    add_output_options,
+    analyse_run,
+    write_outputs,
+)
 
 DESCRIPTION = """\
 Analyse a capture file written by `leaksleuth run` (an SQLite file) or saved from the
@@ -23,12 +29,23 @@ def add_parser(subcommands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("capture", metavar="CAPTURE", help="the capture file")
+    parser.add_argument(
+        "capture",
+        metavar="CAPTURE",
+        nargs="+",
+        help="the capture file; several (the worker processes of one service, "
+        "leaksleuth-web.PID.db) are merged into one report, by route",
+    )
     add_output_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = analyse_run(args.capture, redact=not args.no_redact)
+    reports = [r for path in args.capture for r in analyse_run(path, redact=not args.no_redact)]
+    if len(args.capture) > 1:
+        processes = [r.report for r in reports]
+        target = f"{processes[0].target}, {len(processes)} processes"
+        merged = merge_processes(processes, target)
+        reports = [ProcessReport(None, args.capture[0], merged)]
     write_outputs(reports, args, stream=sys.stdout)
     return EXIT_CODES.get(reports[0].report.verdict.status, EXIT_INCONCLUSIVE)

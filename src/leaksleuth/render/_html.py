@@ -107,6 +107,7 @@ ul.notes li { margin: 2px 0; }
 </header>
 <section id="verdict" class="verdict"></section>
 <div id="diagnoses"></div>
+<div id="routes"></div>
 <h2>Signals per iteration</h2>
 <p class="muted">Shaded: warm-up. Dashed: the trend after warm-up. Move the pointer over a chart to
 read values.</p>
@@ -303,6 +304,24 @@ read values.</p>
       card.append(el("div", {}, "fix: " + d.fix));
       box.append(card);
     }
+  }
+  const routes = R.routes || [];
+  if (routes.length) {
+    const box = document.getElementById("routes");
+    box.append(el("h2", {}, "Routes"));
+    const table = el("table", {}, el("tr", {}, el("th", {}, "route"), el("th", {}, "requests"),
+                                      el("th", {}, "verdict"), el("th", {}, "per request"), el("th", {}, "where")));
+    for (const r of routes) {
+      const v = r.verdict;
+      const where = (r.suspects || []).slice(0, 2).map(s => s.file + ":" + s.line).join(", ");
+      table.append(el("tr", { "data-route": r.route, "data-status": v.status }, el("td", {}, r.route),
+        el("td", { class: "num" }, String(r.requests)), el("td", { class: "status-" + v.status }, v.status),
+        el("td", { class: "num" }, v.status === "leak" ? "+" + fmt(v.bytes_per_iteration, "bytes") : ""),
+        el("td", {}, where)));
+    }
+    box.append(table);
+    for (const r of routes) if (r.verdict.status === "leak" || r.verdict.status === "inconclusive")
+      box.append(el("div", { class: "muted" }, r.route + ": " + r.attribution));
   }
   const types = R.growing_types || [];
   if (types.length) {

@@ -264,6 +264,37 @@ def gpu_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
     return Group(*parts)
 
 
+def routes_section(report: Report, *, cwd: str) -> Optional[Group]:
+    """A web service's routes: each one's verdict, growth per request and leaking lines."""
+    if not report.routes:
+        return None
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="ls.dim")
+    table.add_column("route")
+    table.add_column("requests", justify="right")
+    table.add_column("verdict")
+    table.add_column("per request", justify="right")
+    table.add_column("where")
+    for r in report.routes:
+        v = r.verdict
+        per = format_quantity(v.bytes_per_iteration, "bytes", signed=True)
+        where = ", ".join(f"{short_path(s.file, cwd)}:{s.line}" for s in r.suspects[:2])
+        requests = f"{r.requests:,}" + (f" ({r.errors:,} failed)" if r.errors else "")
+        table.add_row(
+            r.route,
+            requests,
+            Text(v.status, style=f"ls.{v.status}"),
+            per if v.status == "leak" else "",
+            where,
+        )
+    parts: list[RenderableType] = [Text("Routes", style="ls.heading"), table]
+    for r in report.routes:
+        if r.verdict.status in ("leak", "inconclusive"):
+            parts.append(Text(f"  {r.route}: {r.attribution}", style="ls.dim"))
+        if r.verdict.status == "leak" and r.holders:
+            parts += holder_lines(r.holders[:1], limit=1)
+    return Group(*parts)
+
+
 def growth_section(report: Report, limit: int = 8) -> Optional[Group]:
     """The types whose live count grew, and what holds those no suspect allocated."""
     types = report.growing_types[:limit]
@@ -364,6 +395,7 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
         verdict_section(report),
         failure_section(report),
         diagnosis_section(report),
+        routes_section(report, cwd=os.getcwd()),
         memory_chart(report, width=width),
         memory_section(report),
         signals_table(report),

@@ -195,6 +195,25 @@ PATTERNS: Tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class RouteReport:
+    """One route of a web service: its requests are its iterations.
+
+    Memory is the process's, shared by every route, so a route's verdict rests on which
+    handler's code the growing allocation sites run under (their tracebacks), evidence
+    that holds however the requests overlap. ``attribution`` says how it was decided,
+    and where it could not be."""
+
+    route: str  # the template: "/users/<id>", "/items/{item_id}"
+    requests: int
+    errors: int  # requests whose handler raised
+    verdict: Verdict  # bytes_per_iteration: per request of this route
+    suspects: Tuple[Suspect, ...] = ()
+    holders: Tuple[Holder, ...] = ()
+    attribution: str = ""
+    processes: int = 1  # the worker processes whose captures were merged
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything leaksleuth concluded about one repeated unit of work."""
 
@@ -214,12 +233,14 @@ class Report:
     native: Tuple[NativeStack, ...] = ()  # native stacks that leak (memray window)
     gpu: Tuple[GpuSite, ...] = ()  # CUDA allocation lines that leak (torch's history)
     diagnoses: Tuple[Diagnosis, ...] = ()  # recognised causes, with their fix
+    routes: Tuple[RouteReport, ...] = ()  # a web service's routes (leaksleuth.web)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
         data = asdict(self)
         data["schema_version"] = REPORT_SCHEMA_VERSION
-        for s in data["suspects"]:
+        suspects = [*data["suspects"], *(s for r in data["routes"] for s in r["suspects"])]
+        for s in suspects:
             s["traceback"] = [f"{f['file']}:{f['line']}" for f in s["traceback"]]
         data["series"] = {k: [_clean(v) for v in vs] for k, vs in self.series.items()}
         return _clean_tree(data)  # type: ignore[no-any-return]

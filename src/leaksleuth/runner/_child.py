@@ -68,7 +68,18 @@ class ProgramRun:
         self.control_fd: Optional[int] = settings.get("control_fd")
         # The CLI's requests (a burst, a gc pass), run at the next tick, in order.
         self._requests: Deque[Callable[[], object]] = collections.deque()
-        options = CheckOptions(
+        options = self._options()
+        self.watch = Watch(settings["target"], None, options)
+        self._probe = self.watch.probe
+        self._looks_here = self.control_fd is None
+        self.writer = CaptureWriter(capture_path, _facts(settings))
+        self.watch.probe.sink = self.writer.add
+        self.hook: Optional[IterateOn] = None
+
+    def _options(self) -> CheckOptions:
+        """The watch's options: a whole program's defaults."""
+        settings = self.settings
+        return CheckOptions(
             redact=not settings.get("no_redact", False),
             analysis_budget=0.0 if self.control_fd is not None else None,
             # A program is judged on the levels of full gc passes; a run of a few seconds
@@ -84,12 +95,6 @@ class ProgramRun:
                 record_budget=READ_BUDGET, record_floor=256, record_allowance=READ_ALLOWANCE
             ),
         )
-        self.watch = Watch(settings["target"], None, options)
-        self._probe = self.watch.probe
-        self._looks_here = self.control_fd is None
-        self.writer = CaptureWriter(capture_path, _facts(settings))
-        self.watch.probe.sink = self.writer.add
-        self.hook: Optional[IterateOn] = None
 
     # -- iterations ---------------------------------------------------------------------
     def tick(self, source: str) -> None:
