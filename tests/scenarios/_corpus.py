@@ -228,6 +228,22 @@ def run_scenario(scenario: Scenario, **check_options: Any) -> Report:
         sys.modules.pop(name, None)
 
 
+def run_in_fresh_interpreters(
+    scenarios: list[Scenario], processes: Optional[int] = None
+) -> dict[str, Report]:
+    """Each scenario under ``check()`` in an interpreter of its own, as a user's program
+    runs it (not in a test process whose heap holds every library the suite imported),
+    ``processes`` at a time (by default one per CPU, at most two). Reports by id."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = processes or max(1, min(2, os.cpu_count() or 1))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {s.id: pool.submit(run_scenario, s) for s in scenarios}
+        return {key: future.result() for key, future in futures.items()}
+
+
 def site_matches(report: Report, scenario: Scenario) -> bool:
     """Whether the report's top-1 suspect is the scenario's ``# SITE`` line."""
     if not report.suspects or scenario.site_line is None:

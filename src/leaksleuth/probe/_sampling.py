@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import collections
 import gc
+import os
 import sys
 import time
 import types
+import weakref
 from dataclasses import dataclass
 from itertools import compress, filterfalse
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
+from leaksleuth.analysis._sources import SourceClassifier
 from leaksleuth.probe._heap import (
     FrameKey,
     Inline,
@@ -39,7 +42,7 @@ _LOOKUPS = 512  # traced objects the newest-first walk looks up at most
 # (big steps: every list a step makes grows by reallocations, each traced, so costly)
 _POOL = 48  # objects of one site considered before choosing the ones to search from
 _ENTRY_GRACE = 0.5  # seconds the outside-in look may add to the sampling deadline
-_ROOTS_SHARE = 0.6  # of the sampling's time, what the roots' containers may take at most
+_ROOTS_SHARE = 0.5  # of the sampling's time, what the roots' containers may take at most
 _NEW_STREAK = 512  # traced objects in a row: the oldest generation's new tail begins
 
 
@@ -146,7 +149,12 @@ def sample_objects(
     # the newest-first walk need not look for that site's.
     now = time.perf_counter()
     shallow = _held_by_roots(
-        sites, per_group, now + (deadline - now) * _ROOTS_SHARE, _Kinds(set(), growing), seen
+        sites,
+        per_group,
+        now + (deadline - now) * _ROOTS_SHARE,
+        _Kinds(set(), growing),
+        seen,
+        growing,
     )
     pools = _SitePools(sites, max(per_group, _POOL), seen, [k for k, f in enumerate(shallow) if f])
     by_type: Dict[str, int] = {t: 0 for t in types_wanted}
@@ -285,54 +293,92 @@ def _entry_points(pool: List[Sample], per_group: int) -> List[Sample]:
 
 
 def _held_by_roots(
-    sites: Sequence[FrameKey], per_group: int, deadline: float, made: _Kinds, seen: Set[int]
+    sites: Sequence[FrameKey],
+    per_group: int,
+    deadline: float,
+    made: _Kinds,
+    seen: Set[int],
+    growing: Sequence[str] = (),
 ) -> List[List[Sample]]:
     """Per site, objects it allocated that sit in a container a root refers to.
 
     Most leaks are kept by a container that a module global, a class attribute or an
     attribute of a module-level object refers to (a list that grows, a registry dict).
-    This reads the items of those containers. It runs while tracemalloc traces, where
-    every allocation costs a traceback capture (microseconds), so the references are
-    gathered a level at a time by one ``gc.get_referents`` call over all the objects of
-    the level (no allocation per object, not even an ``id()``), and the items are
-    looked up a chunk at a time.
+    This reads the items of those containers, module by module, the likeliest first
+    (``_modules_by_likelihood``), until the deadline. It runs while tracemalloc traces,
+    where every allocation costs a traceback capture (microseconds), so each level of a
+    module's references is gathered by one ``gc.get_referents`` call over all of its
+    objects (no allocation per object, not even an ``id()``), and weak references, which
+    keep nothing alive, are never taken for the leak's objects.
     """
     pools = _SitePools(sites, per_group, seen)
-    items: List[Any] = []
     try:
-        namespaces = [
-            d
-            for d in [getattr(m, "__dict__", None) for m in list(sys.modules.values())]
-            if type(d) is dict
-        ]
-        globals_ = gc.get_referents(*namespaces)  # every module global (and its name)
-        namespaces.clear()
-        owners = [v for v in globals_ if _has_attributes(v)]
-        attributes = gc.get_referents(*owners)  # their attributes, or the dicts of them
-        owners.clear()
-        inner = gc.get_referents(*[d for d in attributes if type(d) is dict])
-        # The dicts among the attributes are mostly namespaces (a class's, an instance's):
-        # their values, read next, are what the program put there.
-        containers = [v for v in globals_ if type(v) in _CONTAINERS]
-        containers += [v for v in attributes if type(v) in _CONTAINERS and type(v) is not dict]
-        containers += [v for v in inner if type(v) in _CONTAINERS]
-        del globals_, attributes, inner
-        items = gc.get_referents(*containers)
-        containers.clear()
-        for start in range(0, len(items), _CHUNK):
+        for namespace in _modules_by_likelihood(sites, growing):
             if pools.open == 0 or time.perf_counter() > deadline:
                 break
-            chunk = items[start : start + _CHUNK]
-            for obj, tb in traced(chunk, made.among(chunk)):
-                pools.offer(obj, tb, obj, ())
-            del chunk
+            items = _held_items(namespace)
+            for start in range(0, len(items), _CHUNK):
+                chunk = items[start : start + _CHUNK]
+                for obj, tb in traced(chunk, made.among(chunk)):
+                    if not issubclass(type(obj), _WEAK):
+                        pools.offer(obj, tb, obj, ())
+                del chunk
+                if time.perf_counter() > deadline:
+                    break
+            items.clear()
         return [pool[:] for pool in pools.pools]
     finally:
-        items.clear()
         for pool in pools.pools:
             pool.clear()
 
 
+def _modules_by_likelihood(sites: Sequence[FrameKey], growing: Sequence[str]) -> List[Any]:
+    """The modules' global namespaces: first those of the sites' own files, then those of
+    the packages whose classes grow and the program's own (not the standard library's,
+    not an installed package's), then the rest."""
+    files = {os.path.abspath(f) for f, _ in sites}
+    packages = {name.split(".", 1)[0] for name in growing if "." in name}
+    own = SourceClassifier()
+    first: List[Any] = []
+    second: List[Any] = []
+    rest: List[Any] = []
+    for name, module in list(sys.modules.items()):
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is not dict:
+            continue
+        path = namespace.get("__file__")
+        path = os.path.abspath(path) if isinstance(path, str) else ""
+        if path in files:
+            first.append(namespace)
+        elif name.split(".", 1)[0] in packages or (path and own.is_user(path)):
+            second.append(namespace)
+        else:
+            rest.append(namespace)
+    return first + second + rest
+
+
+def _held_items(namespace: Dict[str, Any]) -> List[Any]:
+    """The items of the containers a module's globals, its classes' attributes and its
+    objects' attributes refer to."""
+    globals_ = gc.get_referents(namespace)  # the module's globals (and their names)
+    owners = [v for v in globals_ if _has_attributes(v)]
+    attributes = gc.get_referents(*owners)  # their attributes, or the dicts of them
+    owners.clear()
+    inner = gc.get_referents(*[d for d in attributes if type(d) is dict])
+    # The dicts among the attributes are mostly namespaces (a class's, an instance's):
+    # their values (inner) are what the program put there.
+    containers = [v for v in globals_ if type(v) in _CONTAINERS]
+    containers += [v for v in attributes if type(v) in _CONTAINERS and type(v) is not dict]
+    containers += [v for v in inner if type(v) in _CONTAINERS]
+    globals_.clear()
+    attributes.clear()
+    inner.clear()
+    items: List[Any] = gc.get_referents(*containers)
+    containers.clear()
+    return items
+
+
+_WEAK = (weakref.ref, weakref.ProxyType, weakref.CallableProxyType)
 # Exact types only: a subclass's methods could run the program's code.
 _CONTAINERS = frozenset(
     {list, dict, set, frozenset, collections.deque, collections.OrderedDict}
