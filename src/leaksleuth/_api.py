@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, Callable, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from leaksleuth.analysis import AnalysisConfig, build_report
 from leaksleuth.analysis._attribution import find_suspects
@@ -24,7 +24,7 @@ from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._native import NativeUnavailable, native_stacks
 from leaksleuth.probe._retention import as_plain, find_holders
 from leaksleuth.probe._torch import BurstLook
-from leaksleuth.report import Report, SignalTrend, Verdict
+from leaksleuth.report import Report, SignalTrend, Suspect, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
 # What an interim verdict costs before one has been timed (measured: 30 ms on 20 rows).
@@ -138,6 +138,8 @@ class _Session:
         self._judge = self._interim_verdict
         self.probe.on_burst_end = self._holders
         self.native: Optional[Dict[str, Any]] = None
+        # The growing sites the last interim look saw (from the bursts so far).
+        self.last_suspects: Tuple[Suspect, ...] = ()
         # Set when a verdict taken elsewhere (``leaksleuth run``'s parent) said leak.
         self.leak_said = False
         # torch's side of the burst, when the program uses torch (see start_burst).
@@ -238,7 +240,10 @@ class _Session:
         # Only the new verdict outlives this, and the old one dies inside it, so the
         # probe's measured offset is exactly the tool's residue.
         self.last = None
-        return build_report(self.capture(), self.options.analysis).verdict
+        self.last_suspects = ()
+        report = build_report(self.capture(), self.options.analysis)
+        self.last_suspects = report.suspects
+        return report.verdict
 
     def _searching(self) -> bool:
         """Whether the holders are searched at the end of the burst: a leak was said."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import threading
 import tracemalloc
@@ -235,7 +236,9 @@ def test_an_attribute_of_a_module_level_object_is_a_holder() -> None:
         _APP.sessions[f"s{i}"] = Payload(i)  # MARK-app
     held = _search("MARK-app").objects[0]
     assert held.root_kind == "module"
-    assert [step.label for step in held.path[:3]] == ["global _APP", ".sessions", "['s0']"]
+    labels = [step.label for step in held.path]
+    assert labels[:2] == ["global _APP", ".sessions"]
+    assert re.fullmatch(r"\['s\d+'\]", labels[2]), labels  # whichever session was sampled
 
 
 def test_a_structure_whose_parts_all_refer_to_each_other_is_named_by_its_container() -> None:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
@@ -36,8 +36,11 @@ def _line(app_file: str, marker: str) -> int:
 
 
 class Server:
-    def __init__(self, argv: List[str], port: int, tmp: str) -> None:
-        env = dict(os.environ, LEAKSLEUTH_WEB_CAPTURE=os.path.join(tmp, "cap.{pid}.db"))
+    def __init__(
+        self, argv: List[str], port: int, tmp: str, env: Optional[Dict[str, str]] = None
+    ) -> None:
+        env = dict(os.environ, **(env or {}))
+        env["LEAKSLEUTH_WEB_CAPTURE"] = os.path.join(tmp, "cap.{pid}.db")
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         self.log = open(os.path.join(tmp, "server.log"), "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
@@ -76,12 +79,16 @@ class Server:
         )
 
 
-def _load(url: str, requests: int, threads: int) -> Dict[str, int]:
+def _load(
+    url: str, requests: int, threads: int, paths: Optional[List[str]] = None
+) -> Dict[str, int]:
     """Requests in random order over the leaking, clean and cached routes, then the
     streaming one and the one that raises; the status codes seen per route."""
     routes = ["/orders/{}", "/health", "/cached/{}"]
     rng = random.Random(7)
     order = [rng.choice(routes).format(i) for i in range(requests)]
+    if paths is not None:
+        paths.extend(order)
     seen: Dict[str, int] = {}
 
     def get(path: str) -> int:
@@ -178,7 +185,9 @@ def test_fastapi_under_uvicorn_names_the_leaking_route_and_its_line(tmp: str) ->
     argv = [os.path.join(BIN, "uvicorn"), "--host", "127.0.0.1", "--port", str(port)]
     server = Server([*argv, "tests.integration.webapps.fastapi_app:app"], port, tmp)
     try:
-        requests = 2000
+        # One worker serves them all; its interim looks (each a few hundred ms on this
+        # heap) need a few seconds of load to call the leak and trace a burst after.
+        requests = 4000
         codes = _load(server.url, requests, threads=4)
         assert codes == {"200": requests}
     finally:
@@ -216,3 +225,39 @@ def _worker_pids(master: int) -> List[int]:
         ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
     )
     return [int(p) for p in out.stdout.split()]
+
+
+def test_gunicorn_workers_export_prometheus_metrics_in_multiprocess_mode(tmp: str) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    prom = os.path.join(tmp, "prom")
+    os.mkdir(prom)
+    port = _free_port()
+    argv = [os.path.join(BIN, "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    env = {"PROMETHEUS_MULTIPROC_DIR": prom}
+    server = Server([*argv, "tests.integration.webapps.flask_app:app"], port, tmp, env)
+    sent: List[str] = []
+    try:
+        _load(server.url, 3000, threads=4, paths=sent)
+        time.sleep(3)  # the metrics threads update every second
+        text = httpx.get(server.url + "/metrics", timeout=30).text
+    finally:
+        server.stop()
+    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+    def values(name: str, **labels: str) -> List[float]:
+        return [
+            s.value
+            for s in samples
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+        ]
+
+    orders = sum(1 for p in sent if p.startswith("/orders/"))
+    assert values("leaksleuth_requests_total", route="/orders/<int:order_id>") == [orders]
+    pids = {s.labels["pid"] for s in samples if s.name == "leaksleuth_memory_bytes"}
+    assert len(pids) == 2  # one gauge per worker
+    assert all(v > 1e6 for v in values("leaksleuth_memory_bytes", kind="rss"))
+    leak = values("leaksleuth_verdict", unit="/orders/<int:order_id>", status="leak")
+    assert 1.0 in leak, [s for s in samples if s.name == "leaksleuth_verdict"]
+    assert 1.0 not in values("leaksleuth_verdict", unit="/health", status="leak")
+    assert values("leaksleuth_growth_bytes_per_iteration", unit="process", bound="estimate")

@@ -45,6 +45,13 @@ class SampleBuffer:
             col[i] = v
         self._n = i + 1
 
+    def last(self) -> Dict[str, float]:
+        """The newest row, by signal name ({} before the first)."""
+        if not self._n:
+            return {}
+        i = self._n - 1
+        return {name: col[i] for name, col in zip(SIGNALS, self._values)}
+
     def _compact(self) -> None:
         self.stride *= 2
         keep = 0

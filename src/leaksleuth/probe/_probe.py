@@ -140,6 +140,10 @@ class Probe:
         """Wall time of the watched iterations so far, the tool's own work excluded."""
         return self._elapsed
 
+    def latest(self) -> Dict[str, float]:
+        """The newest reading of each signal ({} before the first), offsets removed."""
+        return self._buffer.last()
+
     def restart_clock(self) -> None:
         """Start timing the next iteration now (``with w.iteration():`` entry)."""
         self._last = self._clock()

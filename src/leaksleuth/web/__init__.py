@@ -9,6 +9,8 @@ Each request is one iteration of its route; a route is its template (``/users/<i
 ``leaksleuth report FILE...`` merges the workers' captures by route. ``options`` are
 ``check()``'s (``CheckOptions``): ``analysis_budget``, the share of the worker's time its
 interim verdicts may take (1% by default), ``redact``, ``retention_seconds``, ...
+``prometheus=True`` (or a ``CollectorRegistry``) exports each worker's figures as
+Prometheus metrics, updated every ``metrics_interval`` seconds (docs/prometheus.md).
 
 Nothing of leaksleuth reaches a request: an error inside it is noted in the capture, and
 the response, its headers and its body are the application's, streamed as it streams
@@ -36,16 +38,22 @@ class WSGIMiddleware:
         capture: Optional[str] = None,
         name: Optional[str] = None,
         options: Optional[CheckOptions] = None,
+        prometheus: Any = None,
+        metrics_interval: float = 15.0,
     ) -> None:
         self.app = app
         self.capture = capture
         self.options = options
+        self.prometheus = prometheus
+        self.metrics_interval = metrics_interval
         owner = getattr(app, "__self__", app)  # Flask: app.wsgi_app is a bound method
         self._views: Optional[Dict[str, Any]] = getattr(owner, "view_functions", None)
         self.name = name or f"{getattr(owner, 'import_name', type(owner).__name__)} (WSGI)"
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        run = service_run(self.name, self.capture, self.options)
+        run = service_run(
+            self.name, self.capture, self.options, self.prometheus, self.metrics_interval
+        )
         if run is None:
             return self.app(environ, start_response)
         # The route is read when the app starts its response: Flask clears the request it
@@ -133,10 +141,14 @@ class ASGIMiddleware:
         capture: Optional[str] = None,
         name: Optional[str] = None,
         options: Optional[CheckOptions] = None,
+        prometheus: Any = None,
+        metrics_interval: float = 15.0,
     ) -> None:
         self.app = app
         self.capture = capture
         self.options = options
+        self.prometheus = prometheus
+        self.metrics_interval = metrics_interval
         self.name = name or f"{type(app).__name__} (ASGI)"
 
     def __getattr__(self, name: str) -> Any:
@@ -147,7 +159,9 @@ class ASGIMiddleware:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
-        run = service_run(self.name, self.capture, self.options)
+        run = service_run(
+            self.name, self.capture, self.options, self.prometheus, self.metrics_interval
+        )
         if run is None:
             await self.app(scope, receive, send)
             return

@@ -97,6 +97,7 @@ class ServiceRun(ProgramRun):
         settings = {"target": name, "argv": list(sys.argv), "no_redact": not redact}
         super().__init__(settings, path)
         self.routes = RouteBook()
+        self.exporter: Any = None  # the Prometheus metrics' updater, when asked for
 
     def _options(self) -> CheckOptions:
         """The options given to the middleware; unless they set the probe's, with a
@@ -126,6 +127,8 @@ class ServiceRun(ProgramRun):
         threading.Thread(target=self._flusher, name="leaksleuth-flush", daemon=True).start()
 
     def finish(self, exc: Optional[BaseException] = None, stop_reason: str = "") -> None:
+        if self.exporter is not None:
+            self.exporter.stop()
         with contextlib.suppress(Exception):  # finish() below still writes what it can
             self.writer.record("routes", self.routes.as_meta())
         super().finish(exc, stop_reason)
@@ -136,10 +139,16 @@ _RUNS_LOCK = threading.Lock()
 
 
 def service_run(
-    name: str, capture: Optional[str], options: Optional[CheckOptions]
+    name: str,
+    capture: Optional[str],
+    options: Optional[CheckOptions],
+    prometheus: Any = None,
+    interval: float = 15.0,
 ) -> Optional[ServiceRun]:
     """This process's run, made at its first request; None when it could not be made
-    (the service then runs unwatched, and says why once on stderr). Never raises."""
+    (the service then runs unwatched, and says why once on stderr). ``prometheus``: None
+    or False for no metrics, True for prometheus_client's default registry, or a
+    registry; they are updated every ``interval`` seconds. Never raises."""
     pid = os.getpid()
     run = _RUNS.get(pid, False)
     if run is not False:
@@ -152,6 +161,10 @@ def service_run(
             made: Optional[ServiceRun] = ServiceRun(name, path, options)
             assert made is not None
             made.start_threads()
+            if prometheus is not None and prometheus is not False:
+                from leaksleuth.web._prometheus import start_exporter
+
+                made.exporter = start_exporter(made, prometheus, interval)
             atexit.register(made.finish, None, "the service stopped")
         except Exception as exc:
             print(f"leaksleuth: not watching this service process: {exc}", file=sys.stderr)

@@ -54,6 +54,23 @@ def boom():
     raise RuntimeError("handler failed")
 
 
+# With PROMETHEUS_MULTIPROC_DIR set (gunicorn's multiprocess mode), the workers' metrics
+# are exported, updated every second, and /metrics serves them all.
+_METRICS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+if _METRICS:
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+    @app.route("/metrics")
+    def metrics():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), mimetype="text/plain")
+
+
 app.wsgi_app = WSGIMiddleware(
-    app.wsgi_app, capture=os.environ.get("LEAKSLEUTH_WEB_CAPTURE"), options=_OPTIONS
+    app.wsgi_app,
+    capture=os.environ.get("LEAKSLEUTH_WEB_CAPTURE"),
+    options=_OPTIONS,
+    prometheus=_METRICS or None,
+    metrics_interval=1.0,
 )
