@@ -440,6 +440,37 @@ def torch_cpu_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def web_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("web")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "A web service with and without the middleware")
+    lines = [
+        "### A web service with and without the middleware",
+        "",
+        "Flask under gunicorn (one sync worker) on 127.0.0.1, one client sending requests "
+        f"one after another; medians of {part['rounds']} rounds, the three interleaved. "
+        "`by hand`: tracemalloc on, and every 100th request a snapshot compared with the "
+        "last (`compare_to`) in an `after_request` hook.",
+        "",
+        "| handler | bare req/s | leaksleuth req/s (slowdown) | by hand req/s (slowdown) "
+        "| leaksleuth's own time in the worker | bursts |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, h in part["handlers"].items():
+        rate, slow = h["req_per_s"], h["slowdown"]
+        runs = h.get("leaksleuth_runs") or []
+        own = [r["tool_s"] / r["elapsed_s"] for r in runs if r.get("tool_s") and r.get("elapsed_s")]
+        own_s = ", ".join(f"{o:.1%}" for o in own) or "-"
+        bursts = ", ".join(str(r.get("bursts")) for r in runs) or "-"
+        lines.append(
+            f"| {name} | {rate['bare']:.0f} | {rate['leaksleuth']:.0f} ({slow['leaksleuth']:.3f}x) "
+            f"| {rate['by hand']:.0f} ({slow['by hand']:.2f}x) | {own_s} | {bursts} |"
+        )
+    return [*lines, ""]
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -453,6 +484,7 @@ SECTIONS: tuple[Section, ...] = (
     capture_section,
     run_correct_section,
     torch_cpu_section,
+    web_section,
 )
 
 

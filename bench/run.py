@@ -10,7 +10,8 @@ leaking and the fixed release), overhead against peers measured in the same run,
 probe's own memory over 100,000 iterations, how many iterations a 1/4/64 KiB-per-iteration
 leak needs before it is called, the cost of the type census and the holder search on
 a 1,000,000-object heap, and `leaksleuth run` on two correct programs (no burst, its
-slowdown paired with the bare program).
+slowdown paired with the bare program), and a Flask service under gunicorn with and
+without leaksleuth.web's middleware (requests per second, the by-hand tracemalloc peer).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("capture", "capture.py", ()),
     ("run_correct", "run_correct.py", ()),
     ("torch_cpu", "torch_cpu.py", ()),
+    ("web", "web.py", ()),
 )
 
 

@@ -87,10 +87,12 @@ def _route_verdict(
     no request of the route ended while allocations were traced."""
     tracebacks = "by the growing sites' tracebacks, which hold however requests overlap"
     if process.status != "leak":
-        return (
-            replace(process, reason=f"as the whole process: {process.reason}"),
-            "the process does not leak, so neither does any of its routes",
+        how = (
+            "the process's own verdict is not decided yet, so no route's is"
+            if process.status == "inconclusive"
+            else "the process does not leak, so neither does any of its routes"
         )
+        return replace(process, reason=f"as the whole process: {process.reason}"), how
     if mine:
         lines = ", ".join(f"{os.path.basename(s.file)}:{s.line}" for s in mine[:3])
         reason = f"the process leaks, at allocation sites under this route's handler: {lines}"

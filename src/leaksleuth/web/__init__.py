@@ -28,7 +28,33 @@ from leaksleuth.web._service import UNROUTED, ServiceRun, service_run
 __all__ = ["ASGIMiddleware", "WSGIMiddleware"]
 
 
-class WSGIMiddleware:
+class _Middleware:
+    """What both middlewares keep: where the capture goes, the options, the metrics."""
+
+    def __init__(
+        self,
+        app: Any,
+        name: str,
+        capture: Optional[str],
+        options: Optional[CheckOptions],
+        prometheus: Any,
+        metrics_interval: float,
+    ) -> None:
+        self.app = app
+        self.name = name
+        self.capture = capture
+        self.options = options
+        self.prometheus = prometheus
+        self.metrics_interval = metrics_interval
+
+    def _run(self) -> Optional[ServiceRun]:
+        """This process's run (made at its first request), or None: unwatched."""
+        return service_run(
+            self.name, self.capture, self.options, self.prometheus, self.metrics_interval
+        )
+
+
+class WSGIMiddleware(_Middleware):
     """Wraps a WSGI application (for Flask: ``app.wsgi_app``)."""
 
     def __init__(
@@ -41,19 +67,13 @@ class WSGIMiddleware:
         prometheus: Any = None,
         metrics_interval: float = 15.0,
     ) -> None:
-        self.app = app
-        self.capture = capture
-        self.options = options
-        self.prometheus = prometheus
-        self.metrics_interval = metrics_interval
         owner = getattr(app, "__self__", app)  # Flask: app.wsgi_app is a bound method
         self._views: Optional[Dict[str, Any]] = getattr(owner, "view_functions", None)
-        self.name = name or f"{getattr(owner, 'import_name', type(owner).__name__)} (WSGI)"
+        name = name or f"{getattr(owner, 'import_name', type(owner).__name__)} (WSGI)"
+        super().__init__(app, name, capture, options, prometheus, metrics_interval)
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        run = service_run(
-            self.name, self.capture, self.options, self.prometheus, self.metrics_interval
-        )
+        run = self._run()
         if run is None:
             return self.app(environ, start_response)
         # The route is read when the app starts its response: Flask clears the request it
@@ -131,7 +151,7 @@ Receive = Callable[[], Awaitable[Dict[str, Any]]]
 Send = Callable[[Dict[str, Any]], Awaitable[None]]
 
 
-class ASGIMiddleware:
+class ASGIMiddleware(_Middleware):
     """Wraps an ASGI application (FastAPI, Starlette, ...): ``app = ASGIMiddleware(app)``."""
 
     def __init__(
@@ -144,12 +164,8 @@ class ASGIMiddleware:
         prometheus: Any = None,
         metrics_interval: float = 15.0,
     ) -> None:
-        self.app = app
-        self.capture = capture
-        self.options = options
-        self.prometheus = prometheus
-        self.metrics_interval = metrics_interval
-        self.name = name or f"{type(app).__name__} (ASGI)"
+        name = name or f"{type(app).__name__} (ASGI)"
+        super().__init__(app, name, capture, options, prometheus, metrics_interval)
 
     def __getattr__(self, name: str) -> Any:
         # The wrapped app's attributes (FastAPI's routes, state, ...) stay reachable.
@@ -159,9 +175,7 @@ class ASGIMiddleware:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
-        run = service_run(
-            self.name, self.capture, self.options, self.prometheus, self.metrics_interval
-        )
+        run = self._run()
         if run is None:
             await self.app(scope, receive, send)
             return

@@ -7,19 +7,10 @@ import os
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
-from leaksleuth import CheckOptions
-from leaksleuth.probe import ProbeConfig
 from leaksleuth.web import ASGIMiddleware
+from tests.integration.webapps._options import OPTIONS
 
 api = FastAPI()
-# A test's load lasts seconds, not hours: the readings, the interim verdicts and the gc
-# passes may take a larger share of the worker's time than a service's defaults give.
-_OPTIONS = CheckOptions(
-    analysis_budget=0.2,
-    settle_allowance=1.0,
-    max_bursts=2,
-    probe=ProbeConfig(record_budget=0.02, record_allowance=0.5, record_floor=16),
-)
 _SEEN = []  # every request's payload, kept for ever: the leak
 
 
@@ -59,4 +50,4 @@ async def boom():
     raise RuntimeError("handler failed")
 
 
-app = ASGIMiddleware(api, capture=os.environ.get("LEAKSLEUTH_WEB_CAPTURE"), options=_OPTIONS)
+app = ASGIMiddleware(api, capture=os.environ.get("LEAKSLEUTH_WEB_CAPTURE"), options=OPTIONS)

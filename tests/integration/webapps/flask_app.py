@@ -6,19 +6,10 @@ import os
 
 from flask import Flask, Response, jsonify
 
-from leaksleuth import CheckOptions
-from leaksleuth.probe import ProbeConfig
 from leaksleuth.web import WSGIMiddleware
+from tests.integration.webapps._options import OPTIONS
 
 app = Flask(__name__)
-# A test's load lasts seconds, not hours: the readings, the interim verdicts and the gc
-# passes may take a larger share of the worker's time than a service's defaults give.
-_OPTIONS = CheckOptions(
-    analysis_budget=0.2,
-    settle_allowance=1.0,
-    max_bursts=2,
-    probe=ProbeConfig(record_budget=0.02, record_allowance=0.5, record_floor=16),
-)
 _SEEN = []  # every request's payload, kept for ever: the leak
 
 
@@ -70,7 +61,7 @@ if _METRICS:
 app.wsgi_app = WSGIMiddleware(
     app.wsgi_app,
     capture=os.environ.get("LEAKSLEUTH_WEB_CAPTURE"),
-    options=_OPTIONS,
+    options=OPTIONS,
     prometheus=_METRICS or None,
     metrics_interval=1.0,
 )
