@@ -206,3 +206,22 @@ def test_the_page_tells_the_diagnosis_and_the_cuda_lines(
     assert "kept at train.py:14" in loaded.dom
     assert "fix: keep a number, not the graph: accumulate loss.item()" in loaded.dom
     assert "/srv/train.py:11" in loaded.dom and "out = model(X)" in loaded.dom
+
+
+def test_the_page_tells_each_route_of_a_service(tmp_path: Path, leak_report: Report) -> None:
+    from leaksleuth.analysis._routes import route_reports
+
+    top = leak_report.suspects[0]
+    handler = [top.file, top.line - 1, top.line + 1]  # the leaking line is in /orders' handler
+    book = [
+        {"route": "/orders/<id>", "requests": 50, "errors": 1, "traced": 5, "handler": handler},
+        {"route": "/health", "requests": 150, "errors": 0, "traced": 5, "handler": None},
+    ]
+    served = dataclasses.replace(leak_report, routes=route_reports(leak_report, book))
+    page = tmp_path / "routes.html"
+    page.write_text(_html.render(served), encoding="utf-8")
+    loaded = _open(page)
+    assert loaded.errors == []
+    assert 'data-route="/orders/&lt;id&gt;" data-status="leak"' in loaded.dom
+    assert 'data-route="/health" data-status="inconclusive"' in loaded.dom
+    assert f"{top.file}:{top.line}" in loaded.dom
