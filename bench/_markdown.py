@@ -471,6 +471,31 @@ def web_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def web_memory_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("web_memory")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "The middleware's own memory over a million requests")
+    rows = [
+        f"| {r['requests']:,} | {r['py_blocks']:,} | {r['rss_bytes'] / 2**20:.1f} MiB "
+        f"| {r['capture_bytes'] / 2**10:,.0f} KiB | {r['bursts']} |"
+        for r in part["readings"]
+    ]
+    return [
+        "### The middleware's own memory over a million requests",
+        "",
+        f"{part['requests']:,} requests over {part['routes']} routes fed to one service "
+        "process's run (its capture, flush thread and route book) by a handler that keeps "
+        f"nothing; after a full gc pass at each row. Verdict: {part['verdict']}.",
+        "",
+        "| requests | pymalloc blocks | RSS | capture file | bursts |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -485,6 +510,7 @@ SECTIONS: tuple[Section, ...] = (
     run_correct_section,
     torch_cpu_section,
     web_section,
+    web_memory_section,
 )
 
 

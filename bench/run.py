@@ -47,6 +47,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("run_correct", "run_correct.py", ()),
     ("torch_cpu", "torch_cpu.py", ()),
     ("web", "web.py", ()),
+    ("web_memory", "web_memory.py", ()),
 )
 
 
