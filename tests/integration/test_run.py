@@ -473,3 +473,54 @@ def test_allocator_retention_in_a_whole_program_is_shown_by_one_malloc_trim(
     assert v["kind"] == "allocator", v["reason"]
     assert report["meta"]["malloc_trim"]["released"] > 16 * 2**20  # most of ~38 MB freed
     assert any("malloc_trim(0) at the end gave back" in n for n in report["notes"])
+
+
+def test_run_serves_its_metrics_for_prometheus_while_the_program_runs(tmp_path: Path) -> None:
+    import socket
+
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    (tmp_path / "framelib.py").write_text(_FRAMES)
+    (tmp_path / "main.py").write_text(_MAIN)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = "framelib:Core.frame_pre_processing"
+    leak_key = f'leaksleuth_verdict{{"status": "leak", "unit": "{spec}"}}'
+    growth_key = f'leaksleuth_growth_bytes_per_iteration{{"bound": "estimate", "unit": "{spec}"}}'
+    proc = _start(
+        ["run", "--prometheus", f"127.0.0.1:{port}", "--iterate-on", spec, "main.py", "12"],
+        tmp_path,
+    )
+    seen: dict[str, float] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            except httpx.HTTPError:
+                continue
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    key = sample.name + json.dumps(sample.labels, sort_keys=True)
+                    seen[key] = max(seen.get(key, 0.0), sample.value)
+            if seen.get(leak_key):
+                break
+    finally:
+        proc.communicate(timeout=120)
+    assert seen.get("leaksleuth_iterations_total{}", 0) > 100, seen
+    assert seen.get('leaksleuth_memory_bytes{"kind": "rss"}', 0) > 1e6, seen
+    # The leak (8 KiB per call) is said while the program still runs.
+    assert seen.get(leak_key) == 1.0, seen
+    growth = seen.get(growth_key)
+    assert growth is not None and 7000 < growth < 12000, seen
+
+
+def test_run_serves_metrics_on_a_loopback_address_only(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("print('hi')\n")
+    done = _run(["run", "--prometheus", "0.0.0.0:9108", "main.py"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0, done.stderr  # one line, no traceback
+    assert "serves on this machine only" in done.stderr

@@ -46,7 +46,7 @@ examples:
 
 # Options of `run` that take a value (the rest are flags); the program starts at the
 # first argument that is neither.
-_VALUED = ("--iterate-on", "--interval", "--capture", "--json", "--html")
+_VALUED = ("--iterate-on", "--interval", "--capture", "--json", "--html", "--prometheus")
 _FLAGS = ("--follow-fork", "--live", "--no-redact", "-h", "--help")
 
 
@@ -88,6 +88,13 @@ def add_parser(subcommands: Any) -> None:
         action="store_true",
         help="show the live view at the bottom of the terminal while the program runs "
         "(when stderr is a terminal); the program's output scrolls above it",
+    )
+    parser.add_argument(
+        "--prometheus",
+        metavar="HOST:PORT",
+        help="serve the run's metrics for Prometheus on this loopback address while the "
+        "program runs, such as 127.0.0.1:9108 (needs leaksleuth[prometheus]; "
+        "docs/prometheus.md)",
     )
     add_output_options(parser)
     parser.set_defaults(run=run, script=None, module=None, program_args=[])
@@ -159,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
         from leaksleuth.runner._hooks import parse_spec
 
         parse_spec(args.iterate_on)  # a malformed spec is a usage error before starting
+    if args.prometheus:
+        from leaksleuth.cli._metrics import serve
+
+        serve(args.prometheus, capture, args.iterate_on)
     status = _run_child(settings, live=args.live)
     if not os.path.exists(capture):
         return status  # the child refused to start (its one-line error is printed)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from leaksleuth.analysis._routes import route_reports
 from leaksleuth.report import STATUSES, Report
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from leaksleuth.web._service import ServiceRun
 
 PROCESS = "process"
-_KINDS = {
+KINDS = {  # signal -> the kind label of leaksleuth_memory_bytes
     "rss": "rss",
     "malloc": "c_heap",
     "malloc_free": "allocator_free",
@@ -122,7 +122,7 @@ class Exporter:
             m["iterations"].inc(done - self._iterations)
             self._iterations = done
         latest = probe.latest()
-        for signal, kind in _KINDS.items():
+        for signal, kind in KINDS.items():
             value = latest.get(signal, math.nan)
             if not math.isnan(value):
                 m["memory"].labels(kind=kind).set(value)
@@ -141,14 +141,19 @@ class Exporter:
         m = self.metrics
         for status in STATUSES:
             m["verdict"].labels(unit=unit, status=status).set(1 if verdict.status == status else 0)
-        bounds = (
-            ("estimate", verdict.bytes_per_iteration),
-            ("low", verdict.ci_low),
-            ("high", verdict.ci_high),
-        )
-        for bound, value in bounds:
-            if not math.isnan(value):
-                m["growth"].labels(unit=unit, bound=bound).set(value)
+        for bound, value in growth_bounds(verdict):
+            m["growth"].labels(unit=unit, bound=bound).set(value)
+
+
+def growth_bounds(verdict: Any) -> List[Tuple[str, float]]:
+    """The ``bound`` labels of ``leaksleuth_growth_bytes_per_iteration`` and their values
+    (a bound that is not a number is left out)."""
+    bounds = (
+        ("estimate", verdict.bytes_per_iteration),
+        ("low", verdict.ci_low),
+        ("high", verdict.ci_high),
+    )
+    return [(bound, float(value)) for bound, value in bounds if not math.isnan(value)]
 
 
 def start_exporter(run: ServiceRun, registry: Any, interval: float) -> Optional[Exporter]:
