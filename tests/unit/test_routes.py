@@ -26,10 +26,11 @@ def _site(line: int, under: Optional[int], share: float = 1.0, rate: float = 100
     )  # fmt: skip
 
 
-def _book(traced: int = 5, **requests: int) -> List[Dict[str, Any]]:
+def _book(**requests: int) -> List[Dict[str, Any]]:
+    """Routes with their requests, a tenth of them traced by the burst."""
     handlers = {"orders": ORDERS, "health": HEALTH}
     return [
-        {"route": f"/{name}", "requests": n, "errors": 0, "traced": traced,
+        {"route": f"/{name}", "requests": n, "errors": 0, "traced": max(1, n // 10),
          "handler": list(handlers[name]) if name in handlers else None}
         for name, n in requests.items()
     ]  # fmt: skip
@@ -45,7 +46,8 @@ def _routes(report: Report, book: List[Dict[str, Any]]) -> Dict[str, Tuple[str, 
 def test_a_route_leaks_when_a_growing_site_runs_under_its_handler() -> None:
     report = make_report(suspects=(_site(5, under=12),))
     routes = _routes(report, _book(orders=100, health=300))
-    # 1000 B per request of any route is 4000 B per request of /orders (100 of 400).
+    # 1000 B per traced request of any route is 4000 B per request of /orders (10 of the
+    # 40 requests the burst traced).
     assert routes == {"/orders": ("leak", 4000.0), "/health": ("flat", 0.0)}
     orders = route_reports(report, _book(orders=100, health=300))[0]
     assert orders.route == "/orders" and orders.suspects[0].bytes_per_iteration == 4000.0
@@ -82,6 +84,14 @@ def test_a_process_that_does_not_leak_has_no_leaking_route() -> None:
     flat = replace(make_report().verdict, status="flat", reason="no growth")
     report = make_report(verdict=flat, suspects=())
     assert {s for s, _ in _routes(report, _book(orders=10, health=10)).values()} == {"flat"}
+
+
+def test_the_growth_per_request_scales_by_the_traced_requests() -> None:
+    # The burst traced 30 requests, 20 of them /orders', whatever the whole run's mix.
+    report = make_report(suspects=(_site(5, under=12),))
+    book = _book(orders=100, health=300)
+    book[0]["traced"], book[1]["traced"] = 20, 10
+    assert _routes(report, book)["/orders"] == ("leak", 1500.0)
 
 
 def test_worker_processes_merge_by_route() -> None:

@@ -26,6 +26,7 @@ MIN_SHARE = 0.05
 def route_reports(report: Report, book: Sequence[Mapping[str, Any]]) -> Tuple[RouteReport, ...]:
     """One ``RouteReport`` per route of ``book`` (the capture's ``routes`` record)."""
     total = sum(int(r.get("requests", 0)) for r in book)
+    traced_total = sum(int(r.get("traced", 0)) for r in book)
     handlers = {str(r["route"]): _handler(r.get("handler")) for r in book}
     growing = [s for s in report.suspects if s.share >= MIN_SHARE]
     owned = {id(s): _routes_of(s, handlers) for s in growing}
@@ -39,7 +40,10 @@ def route_reports(report: Report, book: Sequence[Mapping[str, Any]]) -> Tuple[Ro
         verdict, how = _route_verdict(
             report.verdict, mine, growing, bool(orphan), handlers[route] is None, untraced
         )
-        share = total / requests if requests else 0.0
+        # Growth per request of the route: the sites grew over the traced requests, so
+        # their share of this route's is the scale (the whole run's mix when unknown).
+        traced = int(entry.get("traced", 0))
+        share = traced_total / traced if traced else (total / requests if requests else 0.0)
         if verdict.status == "leak":
             per = sum(s.bytes_per_iteration for s in mine) * share
             verdict = replace(verdict, bytes_per_iteration=per, ci_low=per, ci_high=per)

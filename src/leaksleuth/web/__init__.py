@@ -95,7 +95,8 @@ class WSGIMiddleware(_Middleware):
             raise
 
         def done(failed: bool) -> None:
-            self._done(run, environ, found, failed or status[:1] > ["5"])
+            server_error = bool(status) and status[0][:1] == "5"
+            self._done(run, environ, found, failed or server_error)
 
         return _ClosingBody(body, done)
 
