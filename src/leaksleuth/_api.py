@@ -41,6 +41,8 @@ _WATCH_READS = 0.005
 # spent evenly over those seconds, not on the first iterations.
 SETTLE_BUDGET = 0.004
 SETTLE_ACCRUAL = 2.0
+# check(max_seconds=S): the share of S that measuring may take; the burst aims at a tenth.
+_MEASURING_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -379,11 +381,13 @@ def _call_until(
     stop_at: int,
     progress: Optional[ProgressCallback],
     total: int,
+    deadline: float = math.inf,
 ) -> bool:
-    """Run iterations until ``stop_at`` or a settled verdict. False if the target raised."""
+    """Run iterations until ``stop_at``, a settled verdict or the ``deadline`` (a
+    ``time.perf_counter()`` value). False if the target raised."""
     probe = session.probe
     every = session.settle_every(total)
-    while probe.iterations < stop_at:
+    while probe.iterations < stop_at and time.perf_counter() < deadline:
         if not _call(session, call):
             return False
         if probe.iterations % every == 0:
@@ -413,18 +417,26 @@ def check(
     progress: Optional[ProgressCallback] = None,
     target_name: Optional[str] = None,
     options: Optional[CheckOptions] = None,
+    max_seconds: Optional[float] = None,
     **kwargs: Any,
 ) -> Report:
     """Call ``fn(*args, **kwargs)`` repeatedly and report whether memory leaks, and where.
 
     Stops early once the verdict is confident. ``warmup`` forces at least that many
-    iterations to count as warm-up (it is also detected automatically).
+    iterations to count as warm-up (it is also detected automatically). ``max_seconds``
+    bounds the run's time as well as its iterations: measuring stops at 80% of it, and
+    the burst that finds the growing sites aims to fit the rest (a slow function may
+    then get an inconclusive verdict, with the iterations that would decide).
 
     >>> import leaksleuth
     >>> leaksleuth.check(lambda: None, max_iterations=150).verdict.status in ("flat", "plateau")
     True
     """
     opts = options or CheckOptions()
+    deadline = math.inf
+    if max_seconds is not None:
+        deadline = time.perf_counter() + _MEASURING_SHARE * max_seconds
+        opts = replace(opts, burst_seconds=min(opts.burst_seconds, max_seconds / 10))
     session = _Session(target_name or _describe(fn), opts, warmup, default_budget=math.inf)
     burst = BurstPlan(opts.burst_windows, opts.burst_window)
     reserve = burst.length if opts.attribution else 0
@@ -436,7 +448,7 @@ def check(
     frozen = _OlderObjectsFrozen()
     try:
         frozen.freeze()
-        if _call_until(session, call, measure_until, progress, max_iterations):
+        if _call_until(session, call, measure_until, progress, max_iterations, deadline):
             frozen.thaw()  # the holder search must see every container
             verdict = session.interim()
             if session.wants_burst(verdict):
@@ -444,7 +456,8 @@ def check(
             session.trace_native(call)
         frozen.thaw()
         session.settle()
-        return session.final_report(session.capture(_stop_reason(session, max_iterations)))
+        stop_reason = _stop_reason(session, max_iterations, deadline)
+        return session.final_report(session.capture(stop_reason))
     finally:
         frozen.thaw()
         session.probe.close()
@@ -486,10 +499,12 @@ class _OlderObjectsFrozen:
             gc.unfreeze()
 
 
-def _stop_reason(session: _Session, max_iterations: int) -> str:
+def _stop_reason(session: _Session, max_iterations: int, deadline: float = math.inf) -> str:
     n = session.probe.iterations
     if n < max_iterations and session.last is not None and session.settled(session.last):
         return f"stopped early after {n} of at most {max_iterations} iterations: verdict settled"
+    if n < max_iterations and time.perf_counter() >= deadline:
+        return f"stopped at the time limit after {n} of at most {max_iterations} iterations"
     return ""
 
 

@@ -42,6 +42,14 @@ def _key(obj: Mapping[str, Any]) -> Tuple[Any, ...]:
     return (obj["root_kind"], obj["root"], labels, types)
 
 
+def _last_step(step: Step, first: bool, root: str) -> str:
+    """The leaked object itself: "[3] bytearray", or "module m global row (bytearray)"
+    when a root's variable refers to it directly."""
+    if first:
+        return f"{root} {step['label']} ({step['type']})"
+    return f"{step['label']} {step['type']}"
+
+
 def _container(path: Sequence[Step], root: str) -> str:
     """The innermost container on the path before the leaked object, as text."""
     for i in range(len(path) - 2, -1, -1):
@@ -62,7 +70,7 @@ def group_holders(objects: Sequence[Mapping[str, Any]]) -> List[Tuple[Holder, Li
         path = list(first["path"])
         if root:
             text_path = tuple(
-                _step_text(s, i == 0, root) if i < len(path) - 1 else f"{s['label']} {s['type']}"
+                _step_text(s, i == 0, root) if i < len(path) - 1 else _last_step(s, i == 0, root)
                 for i, s in enumerate(path)
             )
         else:

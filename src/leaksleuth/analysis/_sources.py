@@ -26,7 +26,9 @@ class SourceClassifier:
 
     def __init__(self, extra_user_files: Tuple[str, ...] = ()) -> None:
         self._library = _library_prefixes()
-        self._user_files = frozenset(os.path.abspath(f) for f in extra_user_files)
+        # As given too: a notebook cell's code is named "<ipython-input-3-...>".
+        given = set(extra_user_files)
+        self._user_files = frozenset(given | {os.path.abspath(f) for f in given})
 
     def is_user(self, filename: str) -> bool:
         if filename in self._user_files:

@@ -256,22 +256,22 @@ class _Search:
         up: Dict[int, List[int]] = {}  # id(child) -> ids of the objects that refer to it
         # id(node) -> (kind, description, label of the node on the path, "" for a root)
         roots: Dict[int, Tuple[str, str, str]] = {}
-        # id(node) -> index of a target it was reached from: a target whose path is found
-        # stops its branches, and the frontier is shared fairly between the others.
+        # id(node) -> the targets it was reached from, one bit each: a target whose path
+        # is found stops the branches that serve it alone, and the frontier is shared
+        # fairly between the others. (One referrer often serves several targets: a list
+        # holding them all; its bits say so whatever order its items are visited in.)
         origin: Dict[int, int] = {}
         for k, t in enumerate(targets):
             self._classify(t, roots)
-            origin.setdefault(id(t), k)
+            origin[id(t)] = origin.get(id(t), 0) | (1 << k)
         frontier: List[Any] = [t for t in targets if id(t) not in roots]
         mine: Set[int] = {id(keep), id(up), id(roots), id(origin), id(targets), *ignore}
-        done: Set[int] = set()  # targets whose path to a root is found
+        done = 0  # the bits of the targets whose path to a root is found
         for _ in range(_MAX_DEPTH):
-            done.update(
-                k
-                for k, t in enumerate(targets)
-                if k not in done and self._nearest_root(id(t), up, roots) is not None
-            )
-            frontier = [o for o in frontier if origin[id(o)] not in done]
+            for k, t in enumerate(targets):
+                if not done >> k & 1 and self._nearest_root(id(t), up, roots) is not None:
+                    done |= 1 << k
+            frontier = [o for o in frontier if origin[id(o)] & ~done]
             if not frontier:
                 break
             if time.perf_counter() > self.deadline:
@@ -293,25 +293,26 @@ class _Search:
                 ri = id(r)
                 if ri in mine or (isinstance(r, types.FrameType) and _is_tool_frame(r)):
                     continue
-                came = -1
+                came = 0
                 for c in gc.get_referents(r):
                     ci = id(c)
                     if ci in ids:
                         up.setdefault(ci, []).append(ri)
-                        if came < 0 or came in done:
-                            came = origin[ci]
+                        came |= origin[ci]
                 if ri in keep:
+                    origin[ri] |= came
                     continue
                 keep[ri] = r
                 origin[ri] = came
                 if not self._classify(r, roots):
-                    by_origin.setdefault(came, []).append(r)
+                    serves = came & ~done or came
+                    by_origin.setdefault(serves & -serves, []).append(r)
             del refs, args
             frontier = _fair_share(by_origin, _MAX_FRONTIER)
             self.narrowed |= sum(map(len, by_origin.values())) > len(frontier)
             by_origin.clear()
         else:  # every level used: what is left of the frontier was not followed
-            self.narrowed |= any(origin[id(o)] not in done for o in frontier)
+            self.narrowed |= any(origin[id(o)] & ~done for o in frontier)
         out = [self._path(t, up, roots, keep) for t in targets]
         keep.clear()
         up.clear()

@@ -14,7 +14,7 @@ from leaksleuth.render import _html, _json, _terminal
 from leaksleuth.render._html import render as render_html
 from leaksleuth.render._json import render as render_json
 from leaksleuth.render._terminal import render as render_terminal
-from leaksleuth.render._terminal import render_verdict
+from leaksleuth.render._terminal import render_brief, render_verdict
 from leaksleuth.report import Report
 
 
@@ -32,6 +32,7 @@ RENDERERS: dict[str, Renderer] = {"terminal": _terminal, "json": _json, "html": 
 __all__ = [
     "RENDERERS",
     "Renderer",
+    "render_brief",
     "render_html",
     "render_json",
     "render_terminal",

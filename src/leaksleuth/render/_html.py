@@ -65,6 +65,18 @@ def render(report: Report) -> str:
     return _PAGE.replace("{{TITLE}}", title).replace("{{DATA}}", payload)
 
 
+def embed(report: Report, *, height: int = 640) -> str:
+    """The same page inside an iframe, for a notebook's output: its style and script
+    stay inside the frame, and the page sizes the frame to itself where the notebook
+    lets it (else the frame scrolls, ``height`` pixels tall)."""
+    page = html.escape(render(report), quote=True)
+    return (
+        f'<iframe srcdoc="{page}" title="{html.escape(f"leaksleuth: {report.target}")}" '
+        f'style="width: 100%; height: {height}px; border: 1px solid #d7dde4; '
+        'border-radius: 4px;"></iframe>'
+    )
+
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -338,6 +350,15 @@ read values.</p>
   if (R.target_failure) notes.append(el("li", {}, "the target raised " + R.target_failure.type + ": " +
     R.target_failure.message + " at iteration " + R.target_failure.iteration));
   document.body.setAttribute("data-rendered", "yes");
+  // Shown in a notebook (an iframe of the output, see embed()): the frame fits the page.
+  let frame = null;
+  try { frame = window.frameElement; } catch (e) { frame = null; }
+  if (frame) {
+    document.body.style.padding = "12px 16px 16px";
+    const fit = () => { frame.style.height = (document.documentElement.scrollHeight + 4) + "px"; };
+    fit();
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(document.body);
+  }
 })();
 </script>
 </body>

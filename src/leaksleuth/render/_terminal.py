@@ -384,6 +384,21 @@ def render_verdict(report: Report, *, width: int = 100, color: bool = False) -> 
     return _print([verdict_section(report), failure_section(report)], width, color)
 
 
+def render_brief(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The verdict, a recognised cause with its fix, and the top suspect with its source
+    line and holder: what a failing test or a notebook cell's summary shows."""
+    cwd = os.getcwd()
+    sections: list[Optional[RenderableType]] = [
+        verdict_section(report),
+        failure_section(report),
+        diagnosis_section(report),
+        suspects_section(report, limit=1, cwd=cwd),
+        native_section(report, cwd=cwd, limit=1),
+        gpu_section(report, cwd=cwd, limit=1),
+    ]
+    return _print(sections, width, color)
+
+
 def render(report: Report, *, width: int = 100, color: bool = False, max_suspects: int = 5) -> str:
     """The full terminal report as text; ANSI styles only when ``color`` is true.
 

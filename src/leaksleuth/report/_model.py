@@ -235,6 +235,19 @@ class Report:
     diagnoses: Tuple[Diagnosis, ...] = ()  # recognised causes, with their fix
     routes: Tuple[RouteReport, ...] = ()  # a web service's routes (leaksleuth.web)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the HTML report (the ``--html`` page, framed for a notebook)."""
+        from leaksleuth.render._html import embed
+
+        return embed(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's terminal shows the text report."""
+        from leaksleuth.render._terminal import render
+
+        width = getattr(printer, "max_width", 100)
+        printer.text(render(self, width=max(60, min(int(width), 120))).rstrip("\n"))
+
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
         data = asdict(self)
