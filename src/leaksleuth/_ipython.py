@@ -86,7 +86,7 @@ class Extension:
             max_iterations=args.iterations,
             warmup=args.warmup,
             max_seconds=args.max_seconds,
-            target_name=f"cell [{number}]",
+            target_name=_cell_name(cell),
             options=options,
         )
         return self.last
@@ -111,6 +111,18 @@ class Extension:
         if args.max_seconds is not None and not args.max_seconds > 0:
             raise UsageError("--max-seconds must be more than 0")
         return args
+
+
+def _cell_name(cell: str) -> str:
+    """The report's target: the cell's first line of code."""
+    lines = [
+        ln.strip() for ln in cell.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
+    first = lines[0] if lines else ""
+    if len(first) > 60:
+        first = first[:59] + "…"
+    more = " …" if len(lines) > 1 else ""
+    return f"cell: {first}{more}" if first else "empty cell"
 
 
 def _split(line: str) -> List[str]:

@@ -348,6 +348,10 @@ class _Harness:
             return
         if "recwarn" in self.kwargs:
             _quietly(self.kwargs["recwarn"].clear)
+            # Entering catch_warnings makes the modules' registries of warnings already
+            # shown out of date, so a warning shows again as in the first repetition.
+            with warnings.catch_warnings():
+                pass
         else:
             # Warnings of later repetitions go to a list dropped after each one, not to
             # pytest's record of the test (which keeps every one: "always" for

@@ -49,6 +49,8 @@ _FLAGS = [
 class Loaded:
     dom: str
     errors: List[str]  # console errors and uncaught exceptions
+    frames: List[str]  # the DOM of each iframe, in order
+    heights: List[float]  # each iframe's height on the page, in CSS pixels
 
 
 # Run in a child process: Playwright and its event loop would otherwise stay in the test
@@ -69,7 +71,11 @@ with sync_playwright() as pw:
         tab.wait_for_load_state("load")
         if shot:
             tab.screenshot(path=shot, full_page=True)
-        print(json.dumps({"dom": tab.content(), "errors": errors}))
+        frames = [f.content() for f in tab.frames[1:]]
+        heights = tab.eval_on_selector_all(
+            "iframe", "els => els.map(e => e.getBoundingClientRect().height)")
+        print(json.dumps({"dom": tab.content(), "errors": errors, "frames": frames,
+                          "heights": heights}))
     finally:
         browser.close()
 """
@@ -94,7 +100,7 @@ def _open(page: Path, screenshot: Optional[Path] = None) -> Loaded:
         check=True,
     )
     out = json.loads(done.stdout)
-    return Loaded(out["dom"], out["errors"])
+    return Loaded(out["dom"], out["errors"], out["frames"], out["heights"])
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +131,29 @@ def test_the_page_renders_its_charts_and_suspects_without_console_errors(
     assert f"{__file__}:{_LEAK_LINE}" in dom  # the top suspect, with its line
     assert "_KEPT.append(bytes(4096))" in dom  # and its source
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_in_a_notebook_the_report_is_the_same_page_in_a_frame_sized_to_it(
+    tmp_path: Path, leak_report: Report
+) -> None:
+    # Report._repr_html_ is what Jupyter puts in the cell's output: here inside a page
+    # standing for the notebook, with the notebook's own style around it.
+    page = tmp_path / "notebook.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><style>body { font-size: 40px; color: red; }</style>"
+        f"</head><body><div class='output'>{leak_report._repr_html_()}</div></body></html>",
+        encoding="utf-8",
+    )
+    loaded = _open(page)
+    assert loaded.errors == []
+    (frame,) = loaded.frames
+    assert 'data-rendered="yes"' in frame
+    assert re.search(r'id="verdict-status"[^>]*>leak<', frame)
+    assert f"{__file__}:{_LEAK_LINE}" in frame
+    # The page sized its frame to itself: taller than the frame's default of 640 px,
+    # so the notebook shows the whole report without a scroll bar of its own.
+    (height,) = loaded.heights
+    assert height > 700
 
 
 def test_the_console_check_does_see_an_error(tmp_path: Path) -> None:
