@@ -146,6 +146,8 @@ class _Session:
         self.leak_said = False
         # torch's side of the burst, when the program uses torch (see start_burst).
         self._torch = BurstLook()
+        # Called right before the holder search (check() thaws the objects it froze).
+        self.before_holders: Callable[[], None] = _nothing
 
     def settle(self) -> None:
         """A full gc pass and the levels it leaves. A program that disabled the gc gets
@@ -254,8 +256,11 @@ class _Session:
 
     def _holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         """At the end of a burst, with tracing still on: what keeps the leak alive."""
-        torch_found = self._torch_findings()
-        found = self._python_holders(burst) if self._searching() else None
+        torch_found = self._torch_findings()  # before any thaw: torch's look began frozen
+        found = None
+        if self._searching():
+            self.before_holders()
+            found = self._python_holders(burst)
         if torch_found:
             found = dict(found or {}, torch=torch_found)
         return found
@@ -319,6 +324,10 @@ class _Session:
         one until N iterations have passed."""
         settled = verdict.status in ("flat", "plateau")
         return settled and self.probe.iterations >= self.options.settle_iterations
+
+
+def _nothing() -> None:
+    pass
 
 
 def burst_period(verdict: Verdict) -> int:
@@ -437,7 +446,6 @@ def check(
     if max_seconds is not None:
         deadline = time.perf_counter() + _MEASURING_SHARE * max_seconds
         opts = replace(opts, burst_seconds=min(opts.burst_seconds, max_seconds / 10))
-    session = _Session(target_name or _describe(fn), opts, warmup, default_budget=math.inf)
     burst = BurstPlan(opts.burst_windows, opts.burst_window)
     reserve = burst.length if opts.attribution else 0
     measure_until = max(opts.min_iterations, max_iterations - reserve)
@@ -445,22 +453,27 @@ def check(
     def call() -> object:
         return fn(*args, **kwargs)
 
+    # Frozen first, so that neither the session's first gc pass nor any later one walks
+    # the objects the program had already (garbage among them stays out of the run).
     frozen = _OlderObjectsFrozen()
+    frozen.freeze()
+    session: Optional[_Session] = None
     try:
-        frozen.freeze()
+        session = _Session(target_name or _describe(fn), opts, warmup, default_budget=math.inf)
+        session.before_holders = frozen.thaw  # the holder search must see every container
         if _call_until(session, call, measure_until, progress, max_iterations, deadline):
-            frozen.thaw()  # the holder search must see every container
             verdict = session.interim()
             if session.wants_burst(verdict):
                 _burst(session, call, verdict)
+                frozen.freeze()  # thawed for the holder search at the burst's end
             session.trace_native(call)
-        frozen.thaw()
         session.settle()
         stop_reason = _stop_reason(session, max_iterations, deadline)
         return session.final_report(session.capture(stop_reason))
     finally:
         frozen.thaw()
-        session.probe.close()
+        if session is not None:
+            session.probe.close()
 
 
 class _OlderObjectsFrozen:
@@ -469,20 +482,27 @@ class _OlderObjectsFrozen:
 
     check() takes a full gc pass every ``max_iterations / 50`` iterations, and a full pass
     walks every tracked object: with torch imported that is some 165,000 objects and
-    0.15 s a pass, so the passes, not the loop, set check()'s time. What the unit of work
+    0.15 s a pass (inside a pytest run that keeps 600 matplotlib figures, 940,000 and
+    0.8 s), so the passes, not the loop, would set check()'s time. What the unit of work
     allocates is all the passes need to see; the older objects are the modules, classes
     and data the program had already, alive throughout. Older cyclic garbage stays
     uncollected until ``thaw()`` (it was there before the run, so it shows no growth).
     The holder search follows references with ``gc.get_referrers``, which does not see
-    frozen objects, so everything is thawed before the burst that ends in it. Nothing is
-    frozen for a program that disabled the gc or froze objects of its own.
+    frozen objects, so everything is thawed right before it (at the end of the burst,
+    after the burst's own snapshots and censuses, which need only the new objects) and
+    frozen again after. Nothing is frozen for a program that disabled the gc or froze
+    objects of its own.
     """
 
     def __init__(self) -> None:
         self._frozen = False
+        self._allowed: Optional[bool] = None
 
     def freeze(self) -> None:
-        if gc.isenabled() and gc.get_freeze_count() == 0:
+        if self._allowed is None:
+            # Asked once: counting the frozen objects walks them all.
+            self._allowed = gc.isenabled() and gc.get_freeze_count() == 0
+        if self._allowed and not self._frozen and gc.isenabled():
             gc.freeze()
             self._frozen = True
 
@@ -490,8 +510,9 @@ class _OlderObjectsFrozen:
         """Unfreeze, keeping the oldest generation in order of arrival (the holder
         search reads it so): ``gc.unfreeze()`` alone would put the older objects after
         the run's. A full pass first moves the run's survivors into the oldest
-        generation, ``gc.freeze()`` appends them to the older objects, and the unfreeze
-        then hands the whole list back in order."""
+        generation (while the older objects are frozen, it walks only the run's),
+        ``gc.freeze()`` appends them to the older objects, and the unfreeze then hands the
+        whole list back in order."""
         if self._frozen:
             self._frozen = False
             gc.collect()

@@ -137,6 +137,16 @@ def test_opted_out():
     KEEP.append(bytearray(10))
 
 
+@pytest.mark.leaksleuth(iterations=300)
+def test_skips_itself():
+    pytest.skip("not on this machine")
+
+
+@pytest.mark.leaksleuth(iterations=300)
+def test_expected_failure():
+    pytest.xfail("known bug")
+
+
 @pytest.mark.leaksleuth(bogus=1)
 def test_bad_keyword():
     pass
@@ -246,6 +256,13 @@ def test_inconclusive_warns_unless_asked_to_fail(single_run: Run) -> None:
     assert by_test["test_too_slow_to_decide"]["status"] == "inconclusive"
     assert by_test["test_too_slow_to_decide"]["iterations"] < 10  # max_seconds=0.05
     assert by_test["test_too_slow_to_decide_strict"]["outcome"] == "fail"
+
+
+def test_skip_and_xfail_inside_a_checked_body_work_as_usual(single_run: Run) -> None:
+    assert "SKIPPED [1] test_outcomes.py" in single_run.text
+    assert "not on this machine" in single_run.text
+    assert "XFAIL test_outcomes.py::test_expected_failure - known bug" in single_run.text
+    assert "test_skips_itself" not in _by_test(single_run)
 
 
 def test_a_test_that_raises_fails_with_its_own_error(single_run: Run) -> None:

@@ -12,9 +12,21 @@ import gc
 import os
 import sys
 import sysconfig
+import threading
 import tracemalloc
 from itertools import compress
-from typing import AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 FrameKey = Tuple[str, int]
 Traceback = Tuple[FrameKey, ...]
@@ -31,6 +43,40 @@ def type_name_of(t: type) -> str:
     module = getattr(t, "__module__", "")
     name = getattr(t, "__qualname__", t.__name__)
     return name if module in ("builtins", "", None) else f"{module}.{name}"
+
+
+T = TypeVar("T")
+
+
+def in_fresh_thread(work: Callable[[], T], name: str) -> T:
+    """``work()`` run in a thread of its own, the caller waiting: its result, or what
+    it raised.
+
+    While tracemalloc traces, each allocation captures the allocating thread's stack,
+    recomputing the line of every frame: from the bottom of a fresh thread that costs a
+    fifth of what it costs at the end of a deep stack (3 against 17 us per allocation on
+    CPython 3.11, at the end of ``check()`` inside pytest), and the heap walks of a
+    burst allocate at every step. With no thread to be had, it runs here.
+    """
+    out: List[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(work())
+        except BaseException as exc:  # handed to the caller
+            out.append(exc)
+
+    try:
+        helper = threading.Thread(target=run, name=name, daemon=True)
+        helper.start()
+    except RuntimeError:  # no more threads
+        run()
+    else:
+        helper.join()
+    result = out.pop()
+    if isinstance(result, BaseException):
+        raise result
+    return result  # type: ignore[no-any-return]
 
 
 def type_census() -> Dict[str, int]:

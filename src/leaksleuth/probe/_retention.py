@@ -28,6 +28,7 @@ from leaksleuth.probe._heap import (
     FrameKey,
     buffer_base,
     forget_types,
+    in_fresh_thread,
     sizeof,
     traceback_of,
     type_name,
@@ -417,25 +418,10 @@ def find_holders(
     what it costs at the end of the program's own stack (3 against 17 us on CPython
     3.11), and the search allocates at every step.
     """
-    out: List[Any] = []
-
-    def work() -> None:
-        try:
-            out.append(_find_holders(sites, types_wanted, budget_s, per_group, redact, growing))
-        except BaseException as exc:  # handed to the caller
-            out.append(exc)
-
-    try:
-        helper = threading.Thread(target=work, name="leaksleuth-holders", daemon=True)
-        helper.start()
-    except RuntimeError:  # no more threads: run here
-        work()
-    else:
-        helper.join()
-    result = out.pop()
-    if isinstance(result, BaseException):
-        raise result
-    return result  # type: ignore[no-any-return]
+    return in_fresh_thread(
+        lambda: _find_holders(sites, types_wanted, budget_s, per_group, redact, growing),
+        "leaksleuth-holders",
+    )
 
 
 def _find_holders(

@@ -10,7 +10,7 @@ import tracemalloc
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from leaksleuth.capture import Burst, FrameKey, SiteTable
-from leaksleuth.probe._heap import sized_census
+from leaksleuth.probe._heap import in_fresh_thread, sized_census
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Allocations made by these modules are the snapshot machinery itself, not the program.
@@ -53,7 +53,14 @@ class BurstRecorder:
         self.active = True
 
     def snapshot(self, iteration: int) -> None:
-        """Record what is alive now; collects cyclic garbage first unless gc is disabled."""
+        """Record what is alive now; collects cyclic garbage first unless gc is disabled.
+
+        The census and the snapshot allocate at every step while tracing: they run in a
+        thread of their own, where each allocation's traceback is short
+        (``in_fresh_thread``); 0.47 against 0.07 s a census inside pytest."""
+        in_fresh_thread(lambda: self._snapshot(iteration), "leaksleuth-snapshot")
+
+    def _snapshot(self, iteration: int) -> None:
         # A program that disabled the gc keeps its cycles: collecting would hide that leak.
         collect = self.collect and gc.isenabled()
         if collect:
