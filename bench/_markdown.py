@@ -496,6 +496,39 @@ def web_memory_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def pytest_plugin_section(results: dict[str, Any]) -> list[str]:
+    part = results.get("pytest_plugin")
+    if part is None:
+        return []
+    if "error" in part:
+        return _failed(part, "The pytest plugin against pytest-memray")
+    summary = part["summary"]
+    rows = [
+        f"| {name} | {t['truth']} | {t['once_s'] * 1000:.0f} ms | {t['checked_s']:.1f} s "
+        f"| {', '.join(t['verdicts'])} | {' / '.join(t['memray'].values())} |"
+        for name, t in summary["per_test"].items()
+    ]
+    runs = summary["leaksleuth_runs"]
+    caught = ", ".join(f"{r['leaks_caught']}/{r['leaks']}" for r in runs)
+    alarms = ", ".join(f"{r['false_alarms']}/{r['clean']}" for r in runs)
+    peers = "; ".join(
+        f"limit_leaks({limit}): {m['leaks_caught']}/{m['leaks']} leaks caught, "
+        f"{m['false_alarms']}/{m['clean']} false alarms"
+        for limit, m in summary["memray"].items()
+    )
+    return [
+        "### The pytest plugin against pytest-memray",
+        "",
+        f"leaksleuth per run: leaks caught {caught}; false alarms {alarms}. {peers}. "
+        f"Median checked test {summary['checked_seconds_median']:.1f} s.",
+        "",
+        "| test | truth | run once | checked | leaksleuth | limit_leaks 1 KB / 100 B |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 SECTIONS: tuple[Section, ...] = (
     machine_section,
     corpus_section,
@@ -511,6 +544,7 @@ SECTIONS: tuple[Section, ...] = (
     torch_cpu_section,
     web_section,
     web_memory_section,
+    pytest_plugin_section,
 )
 
 

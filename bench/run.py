@@ -11,7 +11,9 @@ probe's own memory over 100,000 iterations, how many iterations a 1/4/64 KiB-per
 leak needs before it is called, the cost of the type census and the holder search on
 a 1,000,000-object heap, and `leaksleuth run` on two correct programs (no burst, its
 slowdown paired with the bare program), and a Flask service under gunicorn with and
-without leaksleuth.web's middleware (requests per second, the by-hand tracemalloc peer).
+without leaksleuth.web's middleware (requests per second, the by-hand tracemalloc peer),
+and the pytest plugin's cost per checked test with pytest-memray's ``limit_leaks`` on the
+same leaking and clean tests.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("torch_cpu", "torch_cpu.py", ()),
     ("web", "web.py", ()),
     ("web_memory", "web_memory.py", ()),
+    ("pytest_plugin", "pytest_plugin.py", ()),
 )
 
 
