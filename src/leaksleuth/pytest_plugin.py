@@ -16,8 +16,8 @@ wins, then the command line, then the ini file); see ``docs/pytest.md``.
 Between repetitions the fixtures that collect what a test produces (captured output,
 log records, recorded warnings, monkeypatch's undo list) are brought back to where the
 first repetition left them, so every repetition finds them as the first did and the
-harness's bookkeeping is not taken for a leak. This module imports nothing of
-leaksleuth's until a test is checked.
+harness's bookkeeping is not taken for a leak. Loading the plugin imports the leaksleuth
+package (the standard library and psutil), never the renderers or the IPython extension.
 """
 
 from __future__ import annotations

@@ -243,10 +243,12 @@ class Report:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """IPython's terminal shows the text report."""
+        import shutil
+
         from leaksleuth.render._terminal import render
 
-        width = getattr(printer, "max_width", 100)
-        printer.text(render(self, width=max(60, min(int(width), 120))).rstrip("\n"))
+        width = shutil.get_terminal_size((100, 24)).columns
+        printer.text(render(self, width=max(60, min(width, 120))).rstrip("\n"))
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
