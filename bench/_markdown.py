@@ -476,14 +476,14 @@ def web_memory_section(results: dict[str, Any]) -> list[str]:
     if part is None:
         return []
     if "error" in part:
-        return _failed(part, "The middleware's own memory over a million requests")
+        return _failed(part, "The middleware's own memory over many requests")
     rows = [
         f"| {r['requests']:,} | {r['py_blocks']:,} | {r['rss_bytes'] / 2**20:.1f} MiB "
         f"| {r['capture_bytes'] / 2**10:,.0f} KiB | {r['bursts']} |"
         for r in part["readings"]
     ]
     return [
-        "### The middleware's own memory over a million requests",
+        "### The middleware's own memory over many requests",
         "",
         f"{part['requests']:,} requests over {part['routes']} routes fed to one service "
         "process's run (its capture, flush thread and route book) by a handler that keeps "
@@ -520,9 +520,13 @@ def pytest_plugin_section(results: dict[str, Any]) -> list[str]:
         "### The pytest plugin against pytest-memray",
         "",
         f"leaksleuth per run: leaks caught {caught}; false alarms {alarms}. {peers}. "
-        f"Median checked test {summary['checked_seconds_median']:.1f} s.",
+        f"Median checked test {summary['checked_seconds_median']:.1f} s. The whole file: "
+        f"{summary['plain_wall_s']:.1f} s plain, "
+        f"{', '.join(f'{w:.0f}' for w in summary['leaksleuth_wall_s'])} s with --leaksleuth, "
+        f"{', '.join(f'{w:.1f}' for w in summary['memray_wall_s'].values())} s under --memray.",
         "",
-        "| test | truth | run once | checked | leaksleuth | limit_leaks 1 KB / 100 B |",
+        f"| test | truth | run once | checked | leaksleuth | limit_leaks "
+        f"{' / '.join(summary['memray'])} |",
         "|---|---|---|---|---|---|",
         *rows,
         "",

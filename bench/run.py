@@ -54,6 +54,13 @@ PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+# The distributions whose versions a run records (the peers and the servers measured).
+_VERSIONED = (
+    "leaksleuth", "numpy", "matplotlib", "memray", "torch", "pytest", "pytest-memray",
+    "flask", "gunicorn",
+)  # fmt: skip
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -79,9 +86,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
-        "versions": {
-            d: _version(d) for d in ("leaksleuth", "numpy", "matplotlib", "memray", "torch")
-        },
+        "versions": {d: _version(d) for d in _VERSIONED},
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -113,7 +113,6 @@ def measure(mode: str, work_s: float, requests: int, tmp: str) -> tuple[float, d
         from leaksleuth.analysis import build_report
         from leaksleuth.capture._store import read_store
 
-        path = os.path.join(tmp, f"cap-{port}.{proc.pid + 0}.db")
         found = [f for f in os.listdir(tmp) if f.startswith(f"cap-{port}.")]
         if found:
             path = os.path.join(tmp, found[0])

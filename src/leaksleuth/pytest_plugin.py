@@ -30,13 +30,14 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-if TYPE_CHECKING:  # pragma: no cover
-    from leaksleuth._gate import Gate
-    from leaksleuth.report import Report
+from leaksleuth._api import check
+from leaksleuth._errors import UsageError
+from leaksleuth._gate import Gate, judge, parse_bytes, parse_inconclusive, parse_kinds
+from leaksleuth.report import Report
 
 MARKER = "leaksleuth"
 _DEFAULT_ITERATIONS = 1000
@@ -164,9 +165,6 @@ def _message(exc: BaseException) -> str:
 
 
 def _settings(values: Dict[str, Any]) -> Settings:
-    from leaksleuth._errors import UsageError
-    from leaksleuth._gate import Gate, parse_bytes, parse_inconclusive, parse_kinds
-
     unknown = sorted(set(values) - set(_KEYWORDS))
     if unknown:
         raise UsageError(f"unknown marker keyword: {', '.join(unknown)}")
@@ -186,8 +184,6 @@ def _settings(values: Dict[str, Any]) -> Settings:
 
 
 def _whole(value: Any, name: str, least: int) -> int:
-    from leaksleuth._errors import UsageError
-
     if isinstance(value, bool):
         raise UsageError(f"{name} must be a whole number, not {value!r}")
     try:
@@ -200,8 +196,6 @@ def _whole(value: Any, name: str, least: int) -> int:
 
 
 def _positive(value: Any, name: str) -> float:
-    from leaksleuth._errors import UsageError
-
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -269,8 +263,6 @@ class _Repeated:
         self.__wrapped__ = body
 
     def __call__(self, **kwargs: Any) -> None:
-        from leaksleuth._api import check
-
         item = self.item
         harness = _Harness(item, kwargs)
         settings = self.settings
@@ -446,7 +438,6 @@ def _quietly(call: Callable[..., Any], *args: Any) -> Any:
 
 def _conclude(item: pytest.Function, report: Report, settings: Settings) -> None:
     """Record the result, then pass, warn or fail the test."""
-    from leaksleuth._gate import judge
     from leaksleuth.render import render_brief
 
     config = item.config

@@ -246,7 +246,9 @@ def test_the_page_tells_each_route_of_a_service(tmp_path: Path, leak_report: Rep
         {"route": "/orders/<id>", "requests": 50, "errors": 1, "traced": 5, "handler": handler},
         {"route": "/health", "requests": 150, "errors": 0, "traced": 5, "handler": None},
     ]
-    served = dataclasses.replace(leak_report, routes=route_reports(leak_report, book))
+    served = dataclasses.replace(
+        leak_report, routes=route_reports(leak_report.verdict, leak_report.suspects, book)
+    )
     page = tmp_path / "routes.html"
     page.write_text(_html.render(served), encoding="utf-8")
     loaded = _open(page)

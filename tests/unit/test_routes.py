@@ -39,7 +39,7 @@ def _book(**requests: int) -> List[Dict[str, Any]]:
 def _routes(report: Report, book: List[Dict[str, Any]]) -> Dict[str, Tuple[str, float]]:
     return {
         r.route: (r.verdict.status, r.verdict.bytes_per_iteration)
-        for r in route_reports(report, book)
+        for r in route_reports(report.verdict, report.suspects, book)
     }
 
 
@@ -49,14 +49,14 @@ def test_a_route_leaks_when_a_growing_site_runs_under_its_handler() -> None:
     # 1000 B per traced request of any route is 4000 B per request of /orders (10 of the
     # 40 requests the burst traced).
     assert routes == {"/orders": ("leak", 4000.0), "/health": ("flat", 0.0)}
-    orders = route_reports(report, _book(orders=100, health=300))[0]
+    orders = route_reports(report.verdict, report.suspects, _book(orders=100, health=300))[0]
     assert orders.route == "/orders" and orders.suspects[0].bytes_per_iteration == 4000.0
     assert "however requests overlap" in orders.attribution
 
 
 def test_a_site_under_no_handler_leaves_the_other_routes_uncertain() -> None:
     report = make_report(suspects=(_site(5, under=12, share=0.6), _site(6, None, share=0.4)))
-    routes = route_reports(report, _book(orders=100, health=100))
+    routes = route_reports(report.verdict, report.suspects, _book(orders=100, health=100))
     by = {r.route: r for r in routes}
     assert by["/orders"].verdict.status == "leak"
     assert by["/health"].verdict.status == "inconclusive"
@@ -97,10 +97,12 @@ def test_the_growth_per_request_scales_by_the_traced_requests() -> None:
 def test_worker_processes_merge_by_route() -> None:
     book = _book(orders=100, health=300)
     leaking = make_report(suspects=(_site(5, under=12),), meta={"pid": 11})
-    leaking = replace(leaking, routes=route_reports(leaking, book))
+    leaking = replace(leaking, routes=route_reports(leaking.verdict, leaking.suspects, book))
     quiet = replace(make_report().verdict, status="inconclusive", reason="too few")
     other = make_report(verdict=quiet, suspects=(), meta={"pid": 12})
-    other = replace(other, routes=route_reports(other, _book(orders=50, health=50)))
+    other = replace(
+        other, routes=route_reports(other.verdict, other.suspects, _book(orders=50, health=50))
+    )
     merged = merge_processes([other, leaking], "svc, 2 processes")
     assert merged.verdict.status == "leak"
     by = {r.route: r for r in merged.routes}

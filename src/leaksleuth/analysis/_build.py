@@ -230,5 +230,5 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     )
     book = capture.meta.get("routes")
     if book:  # a web service's process: a verdict per route (leaksleuth.web)
-        report = replace(report, routes=route_reports(report, book))
+        report = replace(report, routes=route_reports(report.verdict, report.suspects, book))
     return report

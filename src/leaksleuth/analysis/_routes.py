@@ -23,12 +23,15 @@ _ORDER = {"leak": 0, "inconclusive": 1, "plateau": 2, "flat": 3}
 MIN_SHARE = 0.05
 
 
-def route_reports(report: Report, book: Sequence[Mapping[str, Any]]) -> Tuple[RouteReport, ...]:
-    """One ``RouteReport`` per route of ``book`` (the capture's ``routes`` record)."""
+def route_reports(
+    process: Verdict, suspects: Sequence[Suspect], book: Sequence[Mapping[str, Any]]
+) -> Tuple[RouteReport, ...]:
+    """One ``RouteReport`` per route of ``book`` (the capture's ``routes`` record), from
+    the process's verdict and its growing sites (a report's, or an interim look's)."""
     total = sum(int(r.get("requests", 0)) for r in book)
     traced_total = sum(int(r.get("traced", 0)) for r in book)
     handlers = {str(r["route"]): _handler(r.get("handler")) for r in book}
-    growing = [s for s in report.suspects if s.share >= MIN_SHARE]
+    growing = [s for s in suspects if s.share >= MIN_SHARE]
     owned = {id(s): _routes_of(s, handlers) for s in growing}
     orphan = [s for s in growing if not owned[id(s)]]
     out = []
@@ -36,13 +39,12 @@ def route_reports(report: Report, book: Sequence[Mapping[str, Any]]) -> Tuple[Ro
         route = str(entry["route"])
         requests = int(entry.get("requests", 0))
         mine = tuple(s for s in growing if route in owned[id(s)])
-        untraced = int(entry.get("traced", 0)) == 0
+        traced = int(entry.get("traced", 0))
         verdict, how = _route_verdict(
-            report.verdict, mine, growing, bool(orphan), handlers[route] is None, untraced
+            process, mine, growing, bool(orphan), handlers[route] is None, traced == 0
         )
         # Growth per request of the route: the sites grew over the traced requests, so
         # their share of this route's is the scale (the whole run's mix when unknown).
-        traced = int(entry.get("traced", 0))
         share = traced_total / traced if traced else (total / requests if requests else 0.0)
         if verdict.status == "leak":
             per = sum(s.bytes_per_iteration for s in mine) * share

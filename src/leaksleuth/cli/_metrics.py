@@ -16,7 +16,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from leaksleuth._errors import UsageError
 from leaksleuth.report import STATUSES, Report
-from leaksleuth.web._prometheus import KINDS, PROCESS
+from leaksleuth.web._prometheus import KINDS, PROCESS, growth_bounds
 
 _FRESH_S = 5.0  # a scrape within this long of the last analysis reuses it
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -81,13 +81,8 @@ class RunCollector:
             "Growth per iteration and its interval",
             labels=["unit", "bound"],
         )
-        for bound, value in (
-            ("estimate", v.bytes_per_iteration),
-            ("low", v.ci_low),
-            ("high", v.ci_high),
-        ):
-            if not math.isnan(value):
-                growth.add_metric([self.unit, bound], value)
+        for bound, value in growth_bounds(v):
+            growth.add_metric([self.unit, bound], value)
         yield growth
         verdict = GaugeMetricFamily(
             "leaksleuth_verdict",

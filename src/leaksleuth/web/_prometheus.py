@@ -27,7 +27,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from leaksleuth.analysis._routes import route_reports
-from leaksleuth.report import STATUSES, Report
+from leaksleuth.report import STATUSES
 
 if TYPE_CHECKING:
     from leaksleuth.web._service import ServiceRun
@@ -131,10 +131,7 @@ class Exporter:
         if verdict is None:
             return
         self._verdict(PROCESS, verdict)
-        report = Report(
-            target="", verdict=verdict, suspects=session.last_suspects, iterations=(), series={}
-        )
-        for part in route_reports(report, book):
+        for part in route_reports(verdict, session.last_suspects, book):
             self._verdict(part.route, part.verdict)
 
     def _verdict(self, unit: str, verdict: Any) -> None:
