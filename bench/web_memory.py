@@ -15,24 +15,19 @@ import argparse
 import gc
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
 from typing import Any
 
 from leaksleuth.web._service import ServiceRun
+from probe_memory import rss_bytes  # bench/ is on sys.path when run as a script
 
 ROUTES = [f"/api/v1/items{i}/<id>" for i in range(40)]
 
 
 def handler() -> None:
     pass  # the route's handler: keeps nothing
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
 
 
 def main(argv: list[str] | None = None) -> int:
