@@ -139,6 +139,7 @@ class _Session:
         # Bound once: a fresh bound method per checkpoint would count as a tool footprint.
         self._judge = self._interim_verdict
         self.probe.on_burst_end = self._holders
+        self.probe.after_burst = self._after_burst
         self.native: Optional[Dict[str, Any]] = None
         # The growing sites the last interim look saw (from the bursts so far).
         self.last_suspects: Tuple[Suspect, ...] = ()
@@ -266,14 +267,23 @@ class _Session:
         return found
 
     def _torch_findings(self) -> Dict[str, Any]:
-        """The burst seen from torch: what grew between the look at its start and now,
-        and (on CUDA) the blocks its allocator history saw allocated and still alive."""
+        """The burst seen from torch: what grew between the look at its start and now
+        (the allocator history's blocks come after tracing stops: ``_after_burst``)."""
         opts = self.options
         try:
             return self._torch.finish(self.probe.iterations, opts.retention_seconds, opts.redact)
         except Exception as exc:
             self.probe.note_error("torch", exc)
             return {}
+
+    def _after_burst(self) -> Dict[str, Any]:
+        """Once tracing has stopped: the CUDA blocks torch's allocator history saw."""
+        try:
+            window = self._torch.finish_history(self.probe.iterations)
+        except Exception as exc:
+            self.probe.note_error("torch", exc)
+            return {}
+        return {"torch": window} if window else {}
 
     def _python_holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         opts = self.options

@@ -113,6 +113,34 @@ def test_burst_traces_only_its_window_and_restores_tracemalloc() -> None:
     assert cap.segment[-1] == 0 and probe.capture("t").segment == cap.segment
 
 
+def test_a_bursts_end_hook_runs_traced_and_its_after_hook_untraced_findings_merged() -> None:
+    # The holder search needs tracemalloc's tracebacks; torch's snapshot call must not run
+    # traced (on first use it imports much of torch: minutes under tracing on an H200).
+    seen = []
+    probe = Probe()
+
+    def at_end(burst: object) -> dict:
+        seen.append(("end", tracemalloc.is_tracing()))
+        return {"holders": ["a"], "torch": {"tensor_groups": [1]}}
+
+    def after() -> dict:
+        seen.append(("after", tracemalloc.is_tracing()))
+        return {"torch": {"gpu_window": {"iterations": 4}}}
+
+    probe.on_burst_end = at_end
+    probe.after_burst = after
+    probe.start_burst(BurstPlan(windows=2, window=2))
+    for _ in range(5):
+        probe.tick()
+    cap = probe.capture("t")
+    probe.close()
+    assert seen == [("end", True), ("after", False)]
+    assert cap.retention == {
+        "holders": ["a"],
+        "torch": {"tensor_groups": [1], "gpu_window": {"iterations": 4}},
+    }
+
+
 def test_probe_leaves_a_programs_own_tracing_running() -> None:
     tracemalloc.start()
     try:

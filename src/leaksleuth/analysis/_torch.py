@@ -98,7 +98,7 @@ def _autograd(found: Mapping[str, Any], classifier: SourceClassifier) -> Optiona
     return Diagnosis(
         pattern="autograd_history",
         summary=f"autograd history kept: a tensor in {kept_in} carries the graph of every "
-        "iteration, with the activations it saved for backward",
+        "iteration (and the activations saved for backward, until a backward() frees them)",
         evidence=f"the largest autograd graph a live tensor carries grew from {before:,} to "
         f"{after:,} nodes over {n} iterations ({per:.3g} per iteration)",
         fix=AUTOGRAD_FIX,
@@ -121,8 +121,8 @@ def _kept(found: Mapping[str, Any]) -> List[Diagnosis]:
         if g.get("with_graph"):
             summary += f" ({own} of their own), each with its autograd graph"
             evidence += (
-                "; each new one carries a grad_fn, so its graph and the activations saved "
-                "for backward stay alive with it"
+                "; each new one carries a grad_fn, so its graph stays alive with it (and the "
+                "activations saved for backward, until a backward() frees them)"
             )
             fix = KEPT_GRAPH_FIX
         else:

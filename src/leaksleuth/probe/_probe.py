@@ -99,6 +99,8 @@ class Probe:
         self.sink: Optional[Callable[[int, Tuple[float, ...], int, int], None]] = None
         # Called with the burst so far just before tracing stops; returns plain data.
         self.on_burst_end: Optional[Callable[[Burst], Optional[Dict[str, Any]]]] = None
+        # Called once a burst's tracing has stopped; its findings join the retention's.
+        self.after_burst: Optional[Callable[[], Dict[str, Any]]] = None
         self._retention: Optional[Dict[str, Any]] = None
         self._bursts: List[Burst] = []
         self._plan: Optional[BurstPlan] = None
@@ -319,7 +321,25 @@ class Probe:
                 self._bursts.append(burst)
         except Exception as exc:
             self.note_error("end_burst", exc)
+        after = self.after_burst
+        if after is not None:
+            try:
+                self._add_findings(self.outside(after))
+            except Exception as exc:
+                self.note_error("retention", exc)
         self._segment += 1
+
+    def _add_findings(self, found: Dict[str, Any]) -> None:
+        """Merge ``found`` into the retention findings, one level deep."""
+        if not found:
+            return
+        merged = dict(self._retention or {})
+        for key, value in found.items():
+            had = merged.get(key)
+            if isinstance(had, dict) and isinstance(value, dict):
+                value = {**had, **value}
+            merged[key] = value
+        self._retention = merged
 
     def new_segment(self) -> None:
         """Work outside the measured iterations shifted the levels: judge what follows as

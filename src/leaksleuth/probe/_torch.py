@@ -209,12 +209,19 @@ class BurstLook:
             self._history_from = iteration
 
     def finish(self, iteration: int, budget_s: float, redact: bool = True) -> Dict[str, Any]:
-        """Findings as plain data ({} when nothing was looked at); ends the look."""
-        before, since = self._before, self._history_from
-        self._before = self._history_from = None
-        out: Dict[str, Any] = {}
-        if before is not None:
-            out.update(compare(before, iteration, budget_s, redact=redact))
-        if since is not None:
-            out["gpu_window"] = history_sites(iteration - since)
-        return out
+        """What grew among the tensors, as plain data ({} when nothing was looked at);
+        ends the look. The allocator history is ended apart, by :meth:`finish_history`."""
+        before, self._before = self._before, None
+        if before is None:
+            return {}
+        return compare(before, iteration, budget_s, redact=redact)
+
+    def finish_history(self, iteration: int) -> Dict[str, Any]:
+        """``{"gpu_window": ...}``: the CUDA blocks allocated since the history started and
+        alive now, by stack; {} when none was recorded. Called once tracemalloc has
+        stopped: torch's snapshot call can import a large part of torch on first use
+        (torch 2.11 on an H200: about two minutes of the burst, traced)."""
+        since, self._history_from = self._history_from, None
+        if since is None:
+            return {}
+        return {"gpu_window": history_sites(iteration - since)}
