@@ -130,7 +130,7 @@ def case_run() -> Dict[str, Any]:
         "iterations_run": data["meta"]["iterations_run"],
         "tool_s": data["meta"].get("tool_s"),
         "status": data["verdict"]["status"],
-        "diagnoses": [d["summary"] for d in data["diagnoses"]],
+        "diagnoses": [d["summary"] for d in data["diagnosis"]],
     }
 
 

@@ -24,6 +24,7 @@ from leaksleuth.probe import BurstPlan, Probe, ProbeConfig
 from leaksleuth.probe._native import NativeUnavailable, native_stacks
 from leaksleuth.probe._retention import as_plain, find_holders
 from leaksleuth.probe._torch import BurstLook
+from leaksleuth.probe._versions import imported_versions
 from leaksleuth.report import Report, SignalTrend, Suspect, Verdict
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -264,7 +265,8 @@ class _Session:
             found = self._python_holders(burst)
         if torch_found:
             found = dict(found or {}, torch=torch_found)
-        return found
+        # The libraries' versions, so that a diagnosis can name the release that leaks.
+        return dict(found or {}, versions=imported_versions())
 
     def _torch_findings(self) -> Dict[str, Any]:
         """The burst seen from torch: what grew between the look at its start and now

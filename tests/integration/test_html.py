@@ -232,7 +232,7 @@ def test_the_page_tells_the_diagnosis_and_the_cuda_lines(
     loaded = _open(page)
     assert loaded.errors == []
     assert 'data-pattern="autograd_history"' in loaded.dom
-    assert "kept at train.py:14" in loaded.dom
+    assert "at train.py:14" in loaded.dom
     assert "fix: keep a number, not the graph: accumulate loss.item()" in loaded.dom
     assert "/srv/train.py:11" in loaded.dom and "out = model(X)" in loaded.dom
 

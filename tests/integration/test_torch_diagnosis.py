@@ -134,7 +134,7 @@ def test_run_reads_a_slow_training_script_densely_and_tells_the_kept_losses(
     readings = sum(1 for p in report["phase"] if p == 0)
     assert readings > 300 // 256 + 2, readings
     assert report["verdict"]["status"] in ("leak", "inconclusive")
-    kept = [d for d in report["diagnoses"] if d["pattern"] == "kept_tensors"]
+    kept = [d for d in report["diagnosis"] if d["pattern"] == "kept_tensors"]
     assert any(d["summary"].startswith("tensors kept: float32[] on cpu") for d in kept), kept
     assert all("each with its autograd graph" in d["summary"] for d in kept)
     assert "loss.item()" in kept[0]["fix"]

@@ -53,7 +53,7 @@ def test_json_is_the_report_dict() -> None:
 
 def test_json_carries_the_verdict_and_suspect_fields_tools_rely_on() -> None:
     data = strict_loads(render_json(make_report()))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["verdict"]["status"] == "leak"
     assert data["verdict"]["bytes_per_iteration"] == 1024.0
     suspect = data["suspects"][0]

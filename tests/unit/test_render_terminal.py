@@ -354,7 +354,7 @@ def test_a_diagnosis_comes_right_after_the_verdict_with_where_evidence_and_fix()
     lines = text.splitlines()
     at = lines.index("Diagnosis")
     assert lines[at + 1].strip() == story.summary
-    assert lines[at + 2].strip() == "kept at train.py:14"
+    assert lines[at + 2].strip() == "at train.py:14"
     assert lines[at + 3].strip() == f"evidence: {story.evidence}"
     assert lines[at + 4].strip() == f"fix: {story.fix}"
     assert at < next(i for i, line in enumerate(lines) if line.startswith("Top suspects"))

@@ -24,6 +24,7 @@ from leaksleuth.analysis._torch import gpu_sites, torch_diagnoses, with_story
 from leaksleuth.analysis._trend import SlopeEstimate, theil_sen
 from leaksleuth.analysis._verdict import VerdictConfig, analyse_signal
 from leaksleuth.analysis._wording import amount
+from leaksleuth.analysis.diagnosis import diagnose
 from leaksleuth.capture import Capture
 from leaksleuth.capture._model import SETTLED_SIGNALS
 from leaksleuth.report import (
@@ -228,6 +229,10 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         diagnoses=diagnoses,
         meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )
+    versions = (capture.retention or {}).get("versions") or {}
+    found = diagnose(report, versions, already=diagnoses)
+    if found:
+        report = replace(report, diagnoses=(*diagnoses, *found))
     book = capture.meta.get("routes")
     if book:  # a web service's process: a verdict per route (leaksleuth.web)
         report = replace(report, routes=route_reports(report.verdict, report.suspects, book))

@@ -305,13 +305,13 @@ read values.</p>
       el("div", {}, el("b", {}, g.file + ":" + g.line), " +" + fmt(g.bytes_per_iteration, "bytes") + " per iteration"),
       el("pre", {}, g.source || "")));
   }
-  const diag = R.diagnoses || [];
+  const diag = R.diagnosis || [];
   if (diag.length) {
     const box = document.getElementById("diagnoses");
     box.append(el("h2", {}, "Diagnosis"));
     for (const d of diag) {
       const card = el("div", { class: "suspect", "data-pattern": d.pattern }, el("div", {}, el("b", {}, d.summary)));
-      if (d.where) card.append(el("div", {}, "kept at " + d.where));
+      if (d.where) card.append(el("div", {}, "at " + d.where));
       card.append(el("div", { class: "muted" }, "evidence: " + d.evidence));
       card.append(el("div", {}, "fix: " + d.fix));
       box.append(card);

@@ -246,7 +246,7 @@ def diagnosis_section(report: Report) -> Optional[Group]:
     for d in report.diagnoses:
         parts.append(Text(f"  {d.summary}", style="ls.site"))
         if d.where:
-            parts.append(Text(f"     kept at {d.where}"))
+            parts.append(Text(f"     at {d.where}"))
         parts.append(Text(f"     evidence: {d.evidence}", style="ls.dim"))
         parts.append(Text(f"     fix: {d.fix}"))
     return Group(*parts)

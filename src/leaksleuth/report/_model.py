@@ -10,7 +10,8 @@ from typing import Any, Dict, Optional, Tuple
 # flat: no growth.  inconclusive: not enough evidence yet; see Verdict.more_iterations_needed.
 STATUSES: Tuple[str, ...] = ("leak", "plateau", "flat", "inconclusive")
 
-REPORT_SCHEMA_VERSION = 1
+# 2: the recognised causes are ``diagnosis`` (was ``diagnoses``), with more patterns.
+REPORT_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -182,15 +183,40 @@ class Diagnosis:
     holder: Optional[Holder] = None
 
 
-# autograd_history: a kept tensor carries its autograd graph across iterations.
-# kept_tensors: live tensors of one dtype and shape pile up.
-# allocator_fragmentation: torch reserves ever more GPU memory while its tensors stay flat.
-# allocator_cache: torch's reserve grew once and stays: its cache, not a leak.
+# torch (analysis._torch): autograd_history, a kept tensor carries its autograd graph
+# across iterations; kept_tensors, live tensors of one dtype and shape pile up;
+# allocator_fragmentation, torch reserves ever more GPU memory while its tensors stay flat;
+# allocator_cache, torch's reserve grew once and stays (its cache, not a leak).
+# The rules of analysis.diagnosis, one family per module: pyplot_figure; logging_handler,
+# logger_per_call; lru_cache_method, lru_cache_unbounded, warnings_registry, linecache;
+# asyncio_tasks, threads_not_joined; numpy_view, dataframe_concat; mutable_default,
+# listeners, exceptions_kept, and the generic library_state, kept_on_object,
+# growing_container; unclosed_files; refcount_leak, native_leak (bugs in C code).
 PATTERNS: Tuple[str, ...] = (
     "autograd_history",
     "kept_tensors",
     "allocator_fragmentation",
     "allocator_cache",
+    "pyplot_figure",
+    "logging_handler",
+    "logger_per_call",
+    "lru_cache_method",
+    "lru_cache_unbounded",
+    "warnings_registry",
+    "linecache",
+    "asyncio_tasks",
+    "threads_not_joined",
+    "numpy_view",
+    "dataframe_concat",
+    "mutable_default",
+    "listeners",
+    "exceptions_kept",
+    "library_state",
+    "kept_on_object",
+    "growing_container",
+    "unclosed_files",
+    "refcount_leak",
+    "native_leak",
 )
 
 
@@ -254,6 +280,7 @@ class Report:
         """JSON-ready data (NaN becomes null). Schema: docs/json-schema.md."""
         data = asdict(self)
         data["schema_version"] = REPORT_SCHEMA_VERSION
+        data["diagnosis"] = data.pop("diagnoses")
         suspects = [*data["suspects"], *(s for r in data["routes"] for s in r["suspects"])]
         for s in suspects:
             s["traceback"] = [f"{f['file']}:{f['line']}" for f in s["traceback"]]

@@ -1,0 +1,75 @@
+"""Diagnosis: the known culprit behind a leak, the evidence that names it, and the fix.
+
+Each family of patterns is one small module of rules (``RULES``): a pattern name and a
+predicate over :class:`Evidence`, the report's own findings indexed once (holders and
+their paths, growing sites and their tracebacks, growing types, which memory grows,
+native stacks, library versions). A rule that finds no evidence stays silent, and only a
+leak verdict is explained. Specific rules speak first; the generic ones (a container that
+only grows, a library's own state, a reference-count or native leak in an extension) only
+for what no specific rule told, so that one leak is told as one story.
+
+To add a pattern: write a predicate returning :class:`Found` in the family's module, add
+it to that module's ``RULES``, and test it on the real library and on a look-alike that
+must stay silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from leaksleuth.analysis.diagnosis import (
+    _caches,
+    _concurrency,
+    _data,
+    _logging,
+    _native,
+    _plotting,
+    _python,
+    _resources,
+)
+from leaksleuth.analysis.diagnosis._evidence import GROWING, Evidence, Rule, told
+from leaksleuth.report import Diagnosis, Report
+
+RULES: Tuple[Rule, ...] = (
+    *_plotting.RULES,
+    *_logging.RULES,
+    *_caches.RULES,
+    *_concurrency.RULES,
+    *_data.RULES,
+    *_python.RULES,
+    *_resources.RULES,
+    *_native.RULES,
+)
+PATTERNS: Tuple[str, ...] = tuple(r.pattern for r in RULES)
+# A pattern that, when told, makes another redundant (a file handler per call also leaks
+# file descriptors: the handler is the story).
+_SUBSUMES: Dict[str, Tuple[str, ...]] = {"logging_handler": ("unclosed_files",)}
+
+
+def diagnose(
+    report: Report,
+    versions: Optional[Dict[str, str]] = None,
+    already: Sequence[Diagnosis] = (),
+) -> Tuple[Diagnosis, ...]:
+    """The diagnoses of a leak verdict (none for any other), after ``already`` (torch's)."""
+    if report.verdict.status not in GROWING:
+        return ()
+    ev = Evidence.of(report, versions)
+    out: List[Diagnosis] = []
+    told_holders = [d.holder for d in already if d.holder is not None]
+    for rule in (r for r in RULES if not r.generic):
+        found = rule.match(ev)
+        if found is not None:
+            out.append(told(rule.pattern, found))
+            if found.holder is not None:
+                told_holders.append(found.holder)
+    if not (out or already):
+        rest = replace(ev, holders=[h for h in ev.holders if h not in told_holders])
+        for rule in (r for r in RULES if r.generic):
+            found = rule.match(rest)
+            if found is not None:
+                out.append(told(rule.pattern, found))
+                break
+    dropped = {p for d in out for p in _SUBSUMES.get(d.pattern, ())}
+    return tuple(d for d in out if d.pattern not in dropped)

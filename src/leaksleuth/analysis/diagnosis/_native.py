@@ -1,0 +1,159 @@
+"""Bugs in C code: reference-count leaks in an extension (objects nothing in Python
+refers to), and native leaks (the C heap grows under an extension's code)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
+
+from leaksleuth.analysis.diagnosis._evidence import (
+    Evidence,
+    Found,
+    Rule,
+    Site,
+    at,
+    package_of_path,
+    top_package,
+)
+
+UPGRADE_FIX = (
+    "check {lib}'s changelog and issue tracker for a leak fix and upgrade; if the newest "
+    "release leaks too, report it upstream with this report (the call, the versions, the "
+    "growth per call) and, meanwhile, avoid the leaking call or reuse its inputs"
+)
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+@lru_cache(maxsize=64)
+def _imports(path: str) -> Tuple[Tuple[str, str], ...]:
+    """The names a file's imports bind, with the top-level package each comes from."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    bound: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                bound[(a.asname or a.name).split(".", 1)[0]] = a.name.split(".", 1)[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                bound[a.asname or a.name] = node.module.split(".", 1)[0]
+    return tuple(bound.items())
+
+
+def _called_package(site: Site) -> str:
+    """The third-party package a site's own line calls into (``np.cumsum(...)`` -> numpy,
+    through the file's imports), or ''."""
+    frame = site.user_frame
+    if frame is None or not site.source:
+        return ""
+    bound = dict(_imports(frame.file))
+    try:
+        tree = ast.parse(site.source.strip().rstrip(":") or "pass")
+    except SyntaxError:
+        return ""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        head = node.func
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if isinstance(head, ast.Name):
+            package = bound.get(head.id, "")
+            if package and package not in _STDLIB:
+                return package
+    return ""
+
+
+def _library_frame(site: Site) -> str:
+    """The package of the innermost library frame between the C call and the user's line."""
+    for f in site.suspect.traceback:
+        if f.user:
+            return ""
+        package = package_of_path(f.file)
+        if package:
+            return package
+    return ""
+
+
+def _library(ev: Evidence, site: Optional[Site], object_type: str = "") -> str:
+    if site is not None:
+        package = _library_frame(site) or _called_package(site)
+        if package:
+            return package
+    package = top_package(object_type)
+    return "" if package in _STDLIB else package
+
+
+def refcount_leak(ev: Evidence) -> Optional[Found]:
+    held = [h for h in ev.holders if h.root_kind == "native"]
+    if not held or any(h.root_kind in ("module", "class", "frame", "thread") for h in ev.holders):
+        return None
+    holder = held[0]
+    site = ev.site_for(holder)
+    lib = _library(ev, site, holder.object_type)
+    if not lib:
+        return None
+    named = ev.version(lib)
+    return Found(
+        summary=f"held by no Python reference: likely a reference-count leak in {named}, "
+        f"called at {at(site)}",
+        evidence=f"sampled leaked {holder.object_type} objects have no referrer the gc can "
+        "see and no container the gc tracks holds them; the growing site calls into "
+        f"{lib}",
+        fix=UPGRADE_FIX.format(lib=named),
+        where=site.where if site else "",
+        holder=holder,
+    )
+
+
+def _so_package(frames: Tuple[str, ...]) -> str:
+    for frame in frames:
+        # "symbol (/.../site-packages/ujson.cpython-311-x86_64-linux-gnu.so:0)"
+        inner = frame.rsplit("(", 1)[-1].rstrip(")")
+        package = package_of_path(inner.rsplit(":", 1)[0])
+        if package:
+            return package
+    return ""
+
+
+def native_leak(ev: Evidence) -> Optional[Found]:
+    if ev.kind != "native":
+        return None
+    if any(h.root_kind in ("module", "class", "frame", "thread") for h in ev.holders):
+        return None  # Python keeps it: another rule's story
+    stack = next((s for s in ev.report.native if _so_package(s.native)), None)
+    site = ev.sites[0] if ev.sites else None
+    lib = _so_package(stack.native) if stack else _library(ev, site)
+    if not lib:
+        return None
+    named = ev.version(lib)
+    growth = ev.report.verdict.bytes_per_iteration
+    if stack is not None:
+        proof = (
+            f"a native allocation stack that grows with the iterations ends in {lib}'s "
+            f"shared object: {stack.native[0]}"
+        )
+        where = stack.python[0].rsplit("/", 1)[-1] if stack.python else ""
+    else:
+        proof = (
+            f"the C heap grows {growth:,.0f} bytes per iteration under {at(site)}, "
+            f"a call into {lib}"
+        )
+        where = site.where if site else ""
+    return Found(
+        summary=f"native memory leaks inside {named} (C code, not Python objects)",
+        evidence=proof,
+        fix=UPGRADE_FIX.format(lib=named),
+        where=where,
+    )
+
+
+RULES = (
+    Rule("refcount_leak", refcount_leak, generic=True),
+    Rule("native_leak", native_leak, generic=True),
+)
