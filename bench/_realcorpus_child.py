@@ -3,11 +3,12 @@
     python bench/_realcorpus_child.py SPEC_JSON RESULT_FILE
 
 SPEC_JSON names the workload (set, path, expected truth for a replay) and the tool:
-``load`` (import the workload and report what it declares), ``leaksleuth`` (default
-``check()`` through ``run_scenario``) or a peer run as a careful user runs it:
-``tracemalloc``, ``memray`` or ``rss`` (10 warm-up steps, 100 measured steps, a fixed
-threshold on what was retained). The result, or the error that stopped the run, is
-written as JSON to RESULT_FILE; whatever the workload prints goes to stdout and stderr.
+``load`` (import the workload and report what it declares, its right diagnosis too),
+``leaksleuth`` (default ``check()`` through ``run_scenario``: its verdict, site, holder
+and diagnoses) or a peer run as a careful user runs it: ``tracemalloc``, ``memray`` or
+``rss`` (10 warm-up steps, 100 measured steps, a fixed threshold on what was retained).
+The result, or the error that stopped the run, is written as JSON to RESULT_FILE;
+whatever the workload prints goes to stdout and stderr.
 Only the standard library, leaksleuth and the tool measured are imported here, so this
 file also runs in a replay's own virtual environment.
 """
@@ -94,6 +95,8 @@ def load_workload(corpus: ModuleType, spec: dict[str, Any]) -> Any:
         raise corpus.ScenarioError(f"{path}: a replay needs exactly one '# SITE' line: {sites}")
     expect = tuple(spec["expect"])
     holder = getattr(module, "HOLDER", None)
+    diagnosis, library = corpus.replay_diagnosis(path)  # the leaky run's; the fixed: none
+    leaky = expect == ("leak",)
     return corpus.Scenario(
         name=os.path.splitext(os.path.basename(path))[0],
         set_name="replays",
@@ -104,6 +107,8 @@ def load_workload(corpus: ModuleType, spec: dict[str, Any]) -> Any:
         holder=holder if expect == ("leak",) else None,
         libraries=_as_tuple(getattr(module, "LIBRARIES", None)),
         ground_truth=str(getattr(module, f"GROUND_TRUTH_{spec['variant'].upper()}", "")),
+        diagnosis=diagnosis if leaky else (),
+        library=library if leaky else (),
     )
 
 
@@ -141,6 +146,8 @@ def tool_load(corpus: ModuleType, scenario: Any, spec: dict[str, Any]) -> dict[s
         "library_versions": _library_versions(scenario),
         "dist_versions": _dist_versions(spec.get("requirements") or []),
         "ground_truth": scenario.ground_truth,
+        "diagnosis": list(scenario.diagnosis),
+        "library": list(scenario.library),
         "python": sys.version.split()[0],
     }
 
@@ -170,6 +177,12 @@ def tool_leaksleuth(corpus: ModuleType, scenario: Any, spec: dict[str, Any]) -> 
         "holder_ok": corpus.holder_matches(report, scenario) if scenario.holder else None,
         "top_holder": corpus.top_holder(report) or None,
         "target_failure": f"{failure.type}: {failure.message}" if failure else None,
+        # What the report says causes it: (pattern, summary, where) of each diagnosis;
+        # bench/realcorpus.py scores them against the workload's declared DIAGNOSIS.
+        "diagnoses": [
+            {"pattern": d.pattern, "summary": d.summary, "where": d.where}
+            for d in getattr(report, "diagnoses", ())
+        ],
         "notes": list(report.notes[:3]),
         "probe_errors": list(report.probe_errors[:3]),
     }

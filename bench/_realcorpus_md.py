@@ -53,6 +53,58 @@ def _leaksleuth_table(s: dict[str, Any]) -> list[str]:
     ]
 
 
+def _diagnosis_table(s: dict[str, Any], set_name: str) -> list[str]:
+    """Whether leaksleuth's diagnoses name the right cause: on leak runs called leak, one
+    of the declared patterns told; on non-leak runs, none told."""
+    if "diagnosis_runs" not in s:  # a result recorded before diagnoses were
+        return []
+    named = " with the library named in its summary" if set_name == "replays" else ""
+    lines = [
+        f"Diagnoses (right: one of the workload's declared patterns is told{named}; on a "
+        "non-leak any diagnosis is wrong):",
+        "",
+        "| diagnosis right (leak runs called leak) | right, another pattern told too "
+        "| no diagnosis told (leak runs called leak) | diagnosis on a non-leak (non-leak "
+        "runs) |",
+        "|---|---|---|---|",
+        f"| {_ratio(s['diagnosis_right'], s['diagnosis_runs'])} "
+        f"| {_ratio(s.get('diagnosis_extra', 0), s['diagnosis_right'])} "
+        f"| {_ratio(s['diagnosis_none'], s['diagnosis_runs'])} "
+        f"| {_ratio(s['diagnosis_on_non_leak'], s['non_leak_diagnosis_runs'])} |",
+        "",
+    ]
+    if s.get("diagnosis_wrong"):
+        lines += [
+            "Leaks not rightly diagnosed: " + ", ".join(f"`{k}`" for k in s["diagnosis_wrong"])
+        ]
+    if s.get("diagnosed_non_leaks"):
+        lines += [
+            "Non-leaks given a diagnosis: " + ", ".join(f"`{k}`" for k in s["diagnosed_non_leaks"])
+        ]
+    if s.get("diagnosis_wrong") or s.get("diagnosed_non_leaks"):
+        lines.append("")
+    return lines
+
+
+def _expected_diagnosis(e: dict[str, Any]) -> str:
+    expected = e.get("diagnosis")
+    if expected is None:
+        return "?"
+    if e["truth"] != "leak":
+        return "-"
+    text = " or ".join(expected) or "(none fits)"
+    library = e.get("library") or []
+    return f"{text} ({' or '.join(library)})" if library else text
+
+
+def _told(cell: dict[str, Any]) -> str:
+    text = cell.get("diagnoses_told") or ""
+    ok = cell.get("diagnosis_ok")
+    if ok:
+        text = f"{ok} right: {text or 'none told'}"
+    return f"**{text}**" if text and cell.get("diagnosis_wrong") else text
+
+
 def _peer_table(summary: dict[str, Any]) -> list[str]:
     lines = [
         "| tool | correct runs called leak | leak runs caught | unstable workloads "
@@ -79,8 +131,11 @@ def _cell(cell: dict[str, Any] | None) -> str:
 def _workload_table(entries: list[dict[str, Any]], tools: list[str]) -> list[str]:
     peers = [t for t in tools if t != "leaksleuth"]
     head = ["workload", "truth"]
+    diagnosed = "leaksleuth" in tools and any("diagnosis" in e for e in entries)
     if "leaksleuth" in tools:
         head += ["leaksleuth", "site", "holder", "B/it (median)", "measured (median)"]
+    if diagnosed:
+        head += ["expected diagnosis", "diagnoses told"]
     head += peers
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in entries:
@@ -96,7 +151,7 @@ def _workload_table(entries: list[dict[str, Any]], tools: list[str]) -> list[str
             ls = tool_cells.get("leaksleuth")
             cells.append(_cell(ls))
             if ls is None:
-                cells += ["", "", "", ""]
+                cells += ["", "", "", "", *(["", ""] if diagnosed else [])]
             else:
                 bpi = ls.get("bytes_per_iteration_median")
                 its = ls.get("iterations_measured_median")
@@ -106,6 +161,8 @@ def _workload_table(entries: list[dict[str, Any]], tools: list[str]) -> list[str
                     "-" if bpi is None else f"{round(bpi):,}",
                     "-" if its is None else f"{its:g}",
                 ]
+                if diagnosed:
+                    cells += [_expected_diagnosis(e), _told(ls)]
         cells += [_cell(tool_cells.get(t)) for t in peers]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
@@ -178,6 +235,7 @@ def render(data: dict[str, Any]) -> str:
         ]
         if "leaksleuth" in summary:
             lines += ["leaksleuth:", "", *_leaksleuth_table(summary["leaksleuth"])]
+            lines += _diagnosis_table(summary["leaksleuth"], set_name)
         if any(t in summary for t in PEER_TOOLS):
             lines += _peer_table(summary)
         lines += _workload_table(entries, data["tools"])

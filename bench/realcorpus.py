@@ -6,8 +6,12 @@ virtual environment with the LEAKY requirements, truth leak, and in one with the
 requirements, truth no leak), is run ``--repeat`` times by each tool, each run in its own
 fresh ``python`` process, ``--jobs`` processes at a time:
 
-- leaksleuth: default ``check()`` (through ``run_scenario``): its verdict, top-1 site
-  and holder;
+- leaksleuth: default ``check()`` (through ``run_scenario``): its verdict, top-1 site,
+  holder and diagnoses. A diagnosis is scored against the workload's declared
+  ``DIAGNOSIS`` (a replay's ``DIAGNOSIS_LEAKY`` and ``LIBRARY``): on a leak called a leak,
+  right when one of the expected patterns is told (for a replay, with one of its library
+  names in that diagnosis's summary); on a non-leak (a FIXED replay too) any diagnosis
+  is wrong;
 - tracemalloc, memray and RSS as a careful user runs them: 10 warm-up steps, 100 measured
   steps, and "leak" when more than 64 KiB was retained over the 100 steps (tracemalloc: the
   traced growth between two snapshots; memray: the leaked allocations of a Tracker around
@@ -286,6 +290,39 @@ def truth_of(expect: Optional[list[str]]) -> Optional[str]:
 # --- the summary ----------------------------------------------------------------------------
 
 
+def diagnosis_right(row: dict[str, Any]) -> Optional[bool]:
+    """Whether a leaksleuth run told its workload's right diagnosis; None where it is not
+    scored: not a leak called a leak, or a run recorded before diagnoses were."""
+    if not (row["ok"] and row["truth"] == "leak" and row.get("status") == "leak"):
+        return None
+    expected, told = row.get("diagnosis_expect"), row.get("diagnoses")
+    if expected is None or told is None:
+        return None
+    if not expected:  # no pattern describes this leak: right is telling none
+        return not told
+    libraries = row.get("diagnosis_library") or []
+    return any(
+        d["pattern"] in expected
+        and (not libraries or any(lib in (d.get("summary") or "") for lib in libraries))
+        for d in told
+    )
+
+
+def diagnosed_non_leak(row: dict[str, Any]) -> Optional[bool]:
+    """Whether a leaksleuth run on a non-leak (a FIXED replay too) told any diagnosis;
+    None where it is not scored."""
+    if not (row["ok"] and row["truth"] == "no leak") or row.get("diagnoses") is None:
+        return None
+    return bool(row["diagnoses"])
+
+
+def _told_text(runs: list[dict[str, Any]]) -> str:
+    """The patterns told over a workload's runs: "pyplot_figure 2/2, linecache 1/2"."""
+    scored = [r for r in runs if r["ok"] and r.get("diagnoses") is not None]
+    counts = Counter(p for r in scored for p in {d["pattern"] for d in r["diagnoses"]})
+    return ", ".join(f"{p} {n}/{len(scored)}" for p, n in counts.most_common())
+
+
 def _spread(values: list[float]) -> dict[str, Any]:
     return {"median": statistics.median(values), "max": max(values)} if values else {}
 
@@ -325,6 +362,9 @@ def summarise_tool(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
     if tool != "leaksleuth":
         return summary
     held = [r for r in leaks if r.get("holder_ok") is not None]
+    right = [(r, diagnosis_right(r)) for r in done]
+    right = [(r, ok) for r, ok in right if ok is not None]
+    on_non_leak = [(r, d) for r, d in ((r, diagnosed_non_leak(r)) for r in done) if d is not None]
     summary.update(
         {
             "verdict_right": sum(1 for r in done if r["status"] in r["expect"]),
@@ -336,6 +376,21 @@ def summarise_tool(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
                 for r in done
                 if r["status"] == "leak" and r.get("ci_low") is not None and r["ci_low"] <= 0.0
             ),
+            # Diagnoses: leak runs called leak whose diagnosis is right, that told none;
+            # non-leak runs that told one (false stories).
+            "diagnosis_runs": len(right),
+            "diagnosis_right": sum(1 for _, ok in right if ok),
+            "diagnosis_none": sum(1 for r, _ in right if not r["diagnoses"]),
+            # right, and another pattern told beside it (a second, likely false, story)
+            "diagnosis_extra": sum(
+                1
+                for r, ok in right
+                if ok and any(d["pattern"] not in r["diagnosis_expect"] for d in r["diagnoses"])
+            ),
+            "diagnosis_wrong": sorted({r["key"] for r, ok in right if not ok}),
+            "non_leak_diagnosis_runs": len(on_non_leak),
+            "diagnosis_on_non_leak": sum(1 for _, d in on_non_leak if d),
+            "diagnosed_non_leaks": sorted({r["key"] for r, d in on_non_leak if d}),
             "iterations_measured_leaks": _spread([r["iterations_measured"] for r in leaks]),
             "iterations_measured_non_leaks": _spread([r["iterations_measured"] for r in correct]),
         }
@@ -367,6 +422,8 @@ def workload_table(
             "name": w["name"] if w["variant"] is None else f"{w['name']} [{w['variant']}]",
             "truth": truth_of(w.get("expect")),
             "libraries": w.get("libraries", []),
+            "diagnosis": w.get("diagnosis"),  # the right patterns; None: not loaded
+            "library": w.get("library") or [],
             "load_error": w.get("load_error"),
             "tools": {},
         }
@@ -398,6 +455,11 @@ def workload_table(
                 holders = [r["holder_ok"] for r in done if r.get("holder_ok") is not None]
                 cell["site_ok"] = f"{sum(sites)}/{len(sites)}" if sites else None
                 cell["holder_ok"] = f"{sum(holders)}/{len(holders)}" if holders else None
+                right = [ok for ok in map(diagnosis_right, runs) if ok is not None]
+                false = [d for d in map(diagnosed_non_leak, runs) if d is not None]
+                cell["diagnosis_ok"] = f"{sum(right)}/{len(right)}" if right else None
+                cell["diagnosis_wrong"] = (not all(right)) or any(false)
+                cell["diagnoses_told"] = _told_text(runs)
                 bpi = [r["bytes_per_iteration"] for r in done]
                 bpi = [b for b in bpi if b is not None]
                 its = [r["iterations_measured"] for r in done]
@@ -451,7 +513,15 @@ class Bench:
             workload["load_error"] = f"{result.get('stage')}: {result.get('error')}"
             workload["load_output"] = result.get("output_tail", "")[-1200:]
             return
-        for field in ("expect", "site_line", "holder", "libraries", "library_versions"):
+        for field in (
+            "expect",
+            "site_line",
+            "holder",
+            "libraries",
+            "library_versions",
+            "diagnosis",
+            "library",
+        ):
             workload[field] = result.get(field)
         workload["ground_truth"] = (result.get("ground_truth") or "")[:200]
         workload["dist_versions"] = result.get("dist_versions") or {}
@@ -473,6 +543,8 @@ class Bench:
             "rep": rep,
             "truth": truth_of(workload["expect"]),
             "expect": workload["expect"],
+            "diagnosis_expect": workload.get("diagnosis"),
+            "diagnosis_library": workload.get("library"),
             **result,
         }
         if result.get("stage") == "load":
@@ -487,6 +559,8 @@ class Bench:
             if tool == "leaksleuth":
                 bpi, its = row["bytes_per_iteration"] or 0.0, row["iterations_measured"]
                 what += f" {bpi:.0f} B/it, {its} it"
+                told = ", ".join(d["pattern"] for d in row.get("diagnoses") or [])
+                what += f" [{told}]" if told else ""
             else:
                 what += f" {row['retained_bytes'] / 1024:.0f} KiB"
             mark = "" if row["verdict"] == row["truth"] else "  <- WRONG"

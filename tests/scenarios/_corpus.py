@@ -12,6 +12,14 @@ must contain::
 
     HOLDER = "global _RESULTS"   # or "attribute registry", "._cache", ...
 
+Every leak also states its right diagnosis, decided from what the code does (never from
+what leaksleuth said): one of ``leaksleuth.report.PATTERNS``, or a tuple of them when the
+truth honestly admits two, or ``()`` when no pattern describes it (the right report then
+tells none). A non-leak declares none: its truth is no diagnosis at all::
+
+    DIAGNOSIS = "growing_container"                        # or "pyplot_figure", ...
+    DIAGNOSIS = ("lru_cache_method", "lru_cache_unbounded")  # either is right
+
 Two sets live side by side. ``tuning`` is what thresholds may be tuned on; ``heldout``
 holds different programs of the same kinds and is never tuned on.
 
@@ -44,6 +52,7 @@ from typing import Any, Optional
 
 import leaksleuth
 from leaksleuth import Report
+from leaksleuth.report import PATTERNS
 
 SETS: tuple[str, ...] = ("tuning", "heldout", "real", "real_heldout")
 REAL_SETS: tuple[str, ...] = ("real", "real_heldout")
@@ -71,6 +80,11 @@ class Scenario:
     holder: Optional[str] = None
     libraries: tuple[str, ...] = ()
     ground_truth: str = ""
+    # The right diagnosis: any of these patterns (PATTERNS); () for a non-leak, and for a
+    # leak no pattern describes. ``library``: a replay's package, one of which the right
+    # diagnosis must name in its summary (a leak in a library's own code).
+    diagnosis: tuple[str, ...] = ()
+    library: tuple[str, ...] = ()
 
     @property
     def is_leak(self) -> bool:
@@ -130,13 +144,71 @@ def find_site_lines(path: str) -> list[int]:
         return [i for i, line in enumerate(f, start=1) if _SITE_COMMENT.search(line)]
 
 
-_DECLARED = ("EXPECT", "HOLDER", "MAX_ITERATIONS", "LIBRARIES", "GROUND_TRUTH")
+_DECLARED = ("EXPECT", "HOLDER", "MAX_ITERATIONS", "LIBRARIES", "GROUND_TRUTH", "DIAGNOSIS")
+# A replay (tests/scenarios/replays, run by bench/realcorpus.py) states its leaky run's
+# diagnosis and the package it must name.
+REPLAY_DECLARED = ("DIAGNOSIS_LEAKY", "LIBRARY")
 
 
-def declarations(path: str) -> dict[str, Any]:
-    """A scenario file's declared constants, read from its source without importing it
-    (importing would load every library of the corpus into the reading process, whose
-    heap every later full gc pass must then walk); "step" is True if it defines step()."""
+def parse_diagnosis(value: object, path: str, name: str = "DIAGNOSIS") -> tuple[str, ...]:
+    """``"growing_container"`` -> ``("growing_container",)``; a tuple stays a tuple; ``()``:
+    no pattern describes the leak. Each name must be one of ``leaksleuth.report.PATTERNS``."""
+    if isinstance(value, str):
+        patterns: tuple[str, ...] = (value,)
+    elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        patterns = value
+    else:
+        raise ScenarioError(f"{path}: {name} must be a pattern name or a tuple of them")
+    bad = [p for p in patterns if p not in PATTERNS]
+    if bad:
+        raise ScenarioError(f"{path}: {name} has {bad}, not in leaksleuth.report.PATTERNS")
+    if len(set(patterns)) != len(patterns):
+        raise ScenarioError(f"{path}: {name} names a pattern twice")
+    return patterns
+
+
+def parse_library(value: object, path: str) -> tuple[str, ...]:
+    """A replay's ``LIBRARY``: a top-level package name, or a non-empty tuple of them."""
+    names = (value,) if isinstance(value, str) else value
+    if not (isinstance(names, tuple) and names and all(isinstance(n, str) and n for n in names)):
+        raise ScenarioError(f"{path}: LIBRARY must be a package name or a tuple of them")
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise ScenarioError(f"{path}: LIBRARY has {bad}: top-level package names only")
+    return tuple(names)
+
+
+def replay_diagnosis(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A replay's declared truth of diagnosis: (DIAGNOSIS_LEAKY, LIBRARY), both required
+    and checked. Its FIXED run's truth is no diagnosis."""
+    found = declarations(path, REPLAY_DECLARED)
+    for name in REPLAY_DECLARED:
+        if name not in found:
+            raise ScenarioError(f"{path}: a replay must declare {name}")
+    diagnosis = parse_diagnosis(found["DIAGNOSIS_LEAKY"], path, "DIAGNOSIS_LEAKY")
+    if not diagnosis:
+        raise ScenarioError(f"{path}: DIAGNOSIS_LEAKY must name at least one pattern")
+    return diagnosis, parse_library(found["LIBRARY"], path)
+
+
+def diagnosis_right(told: list[tuple[str, str]], scenario: Scenario) -> bool:
+    """Whether the diagnoses told, as (pattern, summary) pairs, hold the scenario's right
+    one: one of its patterns (naming one of its ``library`` in the summary, if it has any).
+    For a leak no pattern describes (``diagnosis == ()``), right is telling none."""
+    if not scenario.diagnosis:
+        return not told
+    return any(
+        pattern in scenario.diagnosis
+        and (not scenario.library or any(lib in summary for lib in scenario.library))
+        for pattern, summary in told
+    )
+
+
+def declarations(path: str, names: tuple[str, ...] = _DECLARED) -> dict[str, Any]:
+    """A scenario file's declared constants (``names``), read from its source without
+    importing it (importing would load every library of the corpus into the reading
+    process, whose heap every later full gc pass must then walk); "step" is True if it
+    defines step()."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), filename=path)
     found: dict[str, Any] = {"step": False}
@@ -145,7 +217,7 @@ def declarations(path: str) -> dict[str, Any]:
             found["step"] = True
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in _DECLARED:
+            if isinstance(target, ast.Name) and target.id in names:
                 try:
                     found[target.id] = ast.literal_eval(node.value)
                 except ValueError as exc:
@@ -167,6 +239,11 @@ def load_scenario(path: str, set_name: str) -> Scenario:
     holder = module.get("HOLDER")
     if holder is not None and (expect != ("leak",) or not isinstance(holder, str) or not holder):
         raise ScenarioError(f"{path}: HOLDER must be a non-empty string, and only for a leak")
+    if expect == ("leak",) and "DIAGNOSIS" not in module:
+        raise ScenarioError(f"{path}: a leak must declare its right DIAGNOSIS")
+    if expect != ("leak",) and "DIAGNOSIS" in module:
+        raise ScenarioError(f"{path}: only a leak declares a DIAGNOSIS (a non-leak's is none)")
+    diagnosis = parse_diagnosis(module["DIAGNOSIS"], path) if "DIAGNOSIS" in module else ()
     real = set_name in REAL_SETS
     limit = module.get("MAX_ITERATIONS", None if real else DEFAULT_MAX_ITERATIONS)
     libraries, truth = _real_fields(module, path, expect) if real else ((), "")
@@ -182,6 +259,7 @@ def load_scenario(path: str, set_name: str) -> Scenario:
         holder=holder,
         libraries=libraries,
         ground_truth=truth,
+        diagnosis=diagnosis,
     )
 
 
@@ -291,6 +369,11 @@ def explain(report: Report, scenario: Scenario) -> str:
     if scenario.holder is not None:
         lines.append(f"  expected holder: ...{scenario.holder}...")
         lines.append(f"  top holder: {top_holder(report) or '(none)'}")
+    if scenario.is_leak:
+        lines.append(f"  expected diagnosis: {'|'.join(scenario.diagnosis) or '(none)'}")
+    told = ", ".join(d.pattern for d in getattr(report, "diagnoses", ()))
+    if told or scenario.is_leak:
+        lines.append(f"  diagnoses: {told or '(none)'}")
     lines.extend(f"  note: {n}" for n in report.notes)
     lines.extend(f"  probe error: {e}" for e in report.probe_errors)
     return "\n".join(lines)

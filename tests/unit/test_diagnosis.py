@@ -37,7 +37,8 @@ def verdict(status: str = "leak", kind: str = "python") -> Verdict:
 
 
 def holder(root: str, kind: str, path: Tuple[str, ...], obj: str, size: int = 64) -> Holder:
-    container = next((p for p in path if "items)" in p), "")
+    # As the analysis names it: the innermost container before the leaked object.
+    container = next((p for p in reversed(path[:-1]) if "items)" in p), "")
     return Holder(root, kind, path, container, obj, 5, f"<{obj}>", size)
 
 
@@ -322,3 +323,87 @@ def test_growing_types_alone_tell_a_pyplot_leak_only_through_pyplot() -> None:
         "pyplot_figure"
     ]
     assert patterns(report(suspect("Figure()"), growing_types=figs)) == []
+
+
+def test_growth_inside_a_librarys_object_is_the_librarys_not_the_users() -> None:
+    # pandas 2.0.3: copy() adds a weakref per call to the shared Index's reference tracker.
+    refs = holder(
+        "module app", "module",
+        ("module app global catalog (pandas.core.frame.DataFrame)", "._mgr pandas.BlockManager",
+         ".refs pandas.BlockValuesRefs", ".referenced_blocks list (900 items)",
+         "[899] weakref.ReferenceType"),
+        "weakref.ReferenceType",
+    )  # fmt: skip
+    frames = (
+        Frame(f"{SITE_PACKAGES}/pandas/core/indexes/base.py", 661, False),
+        Frame("/app/quotes.py", 35, True, "quote = catalog.copy()"),
+    )
+    (d,) = diagnose(report(suspect("quote = catalog.copy()", (refs,), frames)), {"pandas": "2.0.3"})
+    assert d.pattern == "library_state" and "pandas 2.0.3" in d.summary
+    assert d.where == "quotes.py:35"
+    # The user's own objects added to a library's long-lived object: the user's story.
+    events = replace(refs, object_type="app.AuditEvent")
+    assert patterns(report(suspect("session.add(AuditEvent())", (events,), frames))) == [
+        "kept_on_object"
+    ]
+
+
+def test_a_site_whose_objects_a_complete_search_never_met_is_a_refcount_leak(
+    tmp_path: Path,
+) -> None:
+    # ujson 5.12.0 kept what a default= callback returned: the callback's line allocates,
+    # the user's outer line calls ujson.
+    src = tmp_path / "hits.py"
+    src.write_text(
+        "import ujson\n\ndef as_text(hit):\n    return f'hit {hit}'\n\n"
+        "def page(hits):\n    return ujson.dumps(hits, default=as_text)\n"
+    )
+    frames = (Frame(str(src), 4, True), Frame(str(src), 7, True))
+    r = report(suspect("return f'hit {hit}'", (), frames, str(src), 4))
+    (d,) = diagnose(r, {"ujson": "5.12.0"}, search_complete=True)
+    assert d.pattern == "refcount_leak" and "ujson 5.12.0" in d.summary
+    assert d.where == "hits.py:4" and "without running out of time" in d.evidence
+    # A search cut short proves nothing; nor does a site whose objects were found.
+    assert diagnose(r, {"ujson": "5.12.0"}, search_complete=False) == ()
+    found = report(suspect("return f'hit {hit}'", (GLOBAL_LIST,), frames, str(src), 4))
+    assert patterns(found, {"ujson": "5.12.0"}) == ["growing_container"]
+
+
+def test_what_one_root_keeps_is_told_once() -> None:
+    root = "class matplotlib._pylab_helpers.Gcf"
+    managers = holder(
+        root,
+        "class",
+        (f"{root} attribute figs (collections.OrderedDict)", "[3] Manager"),
+        "Manager",
+    )
+    callbacks = holder(
+        root, "class",
+        (f"{root} attribute figs (collections.OrderedDict)", "[3] Manager", ".canvas Canvas",
+         ".callbacks dict (4 items)", "[0] function"),
+        "function",
+    )  # fmt: skip
+    assert patterns(report(suspect("fig = plt.figure()", (managers, callbacks)))) == [
+        "pyplot_figure"
+    ]
+
+
+def test_a_class_registry_of_instances_is_a_container_not_an_object_attribute() -> None:
+    registry = holder(
+        "class app.Session", "class",
+        ("class app.Session attribute registry (list, 400 items)", "[359] app.Session",
+         ".scratch bytearray"),
+        "bytearray",
+    )  # fmt: skip
+    assert patterns(report(suspect("Session()", (registry,)))) == ["growing_container"]
+
+
+def test_a_long_lived_local_of_a_running_frame_keeps_like_a_global() -> None:
+    local = holder(
+        "frame main (/app/serve.py:40)", "frame",
+        ("frame main (/app/serve.py:40) local service (app.PriceService)",
+         "._cache dict (400 items)", "[tuple] list"),
+        "list",
+    )  # fmt: skip
+    (d,) = diagnose(report(suspect("self._cache[key] = rows", (local,))))
+    assert d.pattern == "kept_on_object" and "app.PriceService" in d.summary

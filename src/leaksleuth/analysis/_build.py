@@ -229,8 +229,9 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         diagnoses=diagnoses,
         meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )
-    versions = (capture.retention or {}).get("versions") or {}
-    found = diagnose(report, versions, already=diagnoses)
+    retention = capture.retention or {}
+    complete = "objects" in retention and not retention.get("cut_short", True)
+    found = diagnose(report, retention.get("versions") or {}, diagnoses, complete)
     if found:
         report = replace(report, diagnoses=(*diagnoses, *found))
     book = capture.meta.get("routes")

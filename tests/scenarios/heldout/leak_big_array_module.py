@@ -4,6 +4,7 @@ import array
 
 EXPECT = "leak"
 HOLDER = "global _SNAPSHOTS"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 300
 
 _SNAPSHOTS = {}

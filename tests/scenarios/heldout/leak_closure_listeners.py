@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "global _LISTENERS"  # what keeps the leaked objects alive
+DIAGNOSIS = "listeners"
 MAX_ITERATIONS = 600
 
 _LISTENERS = []

@@ -4,6 +4,7 @@ from collections import deque
 
 EXPECT = "leak"
 HOLDER = ".events"  # what keeps the leaked objects alive
+DIAGNOSIS = "kept_on_object"
 MAX_ITERATIONS = 400
 
 

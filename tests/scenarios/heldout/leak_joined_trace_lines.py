@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = ".lines"  # what keeps the leaked objects alive
+DIAGNOSIS = "kept_on_object"
 MAX_ITERATIONS = 600
 
 

@@ -3,6 +3,7 @@ holds the frame of the failed call, and the frame holds every local in it."""
 
 EXPECT = "leak"
 HOLDER = "global _FAILURES"  # what keeps the leaked objects alive
+DIAGNOSIS = "exceptions_kept"
 MAX_ITERATIONS = 400
 
 _FAILURES = []

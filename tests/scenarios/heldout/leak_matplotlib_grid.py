@@ -8,6 +8,7 @@ import numpy as np
 
 EXPECT = "leak"
 HOLDER = "attribute figs"  # what keeps the leaked objects alive
+DIAGNOSIS = "pyplot_figure"
 MAX_ITERATIONS = 150
 
 _IMAGE = np.arange(64, dtype=float).reshape(8, 8)

@@ -4,6 +4,7 @@ import numpy as np
 
 EXPECT = "leak"
 HOLDER = "global _THUMBS"  # what keeps the leaked objects alive
+DIAGNOSIS = "numpy_view"
 MAX_ITERATIONS = 400
 
 _rng = np.random.default_rng(2024)

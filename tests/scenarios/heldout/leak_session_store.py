@@ -4,6 +4,7 @@ import random
 
 EXPECT = "leak"
 HOLDER = ".sessions"  # what keeps the leaked objects alive
+DIAGNOSIS = "kept_on_object"
 MAX_ITERATIONS = 400
 
 

@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "global _SEEN"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 1000
 
 _SEEN = set()

@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +734.7/+545.2/+544.0/+1157.9 B, RSS +3896/+3837/+3883/+4548 B"
 )
 HOLDER = "global _background"
+DIAGNOSIS = "asyncio_tasks"
 
 _ids = itertools.count()
 _background = set()

@@ -17,6 +17,7 @@ GROUND_TRUTH = (
     "C heap +27.8/+29.5/+59.0/+0.0 B, RSS +1288/+1366/+1373/+1304 B"
 )
 HOLDER = "_default_text_stdout"
+DIAGNOSIS = "library_state"
 
 _ids = itertools.count()
 

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +10.6/+8.1/+10.0/+7.1 B, RSS +344/+485/+482/+462 B"
 )
 HOLDER = "._subscribers"
+DIAGNOSIS = "listeners"
 
 _ids = itertools.count()
 

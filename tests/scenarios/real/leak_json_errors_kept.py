@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +7.6/+7.3/+5.6/+8.0 B, RSS +1507/+1638/+1661/+1593 B"
 )
 HOLDER = "global _parse_errors"
+DIAGNOSIS = "exceptions_kept"
 
 _ids = itertools.count()
 _parse_errors = []

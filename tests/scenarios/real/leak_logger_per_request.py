@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +19.6/+20.7/+41.5/+0.0 B, RSS +551/+577/+580/+557 B"
 )
 HOLDER = "loggerDict"
+DIAGNOSIS = "logger_per_call"
 
 _ids = itertools.count()
 _parent = logging.getLogger("request")

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +55.3/+59.0/+121.2/+0.0 B, RSS +449/+465/+754/+495 B"
 )
 HOLDER = "attribute price"
+DIAGNOSIS = "lru_cache_method"
 
 _ids = itertools.count()
 _RATES = {"standard": 1.0, "express": 1.6, "overnight": 2.4}

@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +11408.7/+11879.4/+11882.0/+11404.2 B, RSS +11325/+12026/+12026/+11541 B"
 )
 HOLDER = "global _customers"
+DIAGNOSIS = "growing_container"
 
 _ids = itertools.count()
 _customers = []

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +16.9/+17.1/+20.3/+14.4 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "__defaults__"
+DIAGNOSIS = "mutable_default"
 
 
 def record_timing(phase, seconds, samples=[]):  # noqa: B006 - the bug this workload shows

@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +9460.1/+9853.5/+9883.0/+9431.0 B, RSS +9781/+10260/+10279/+9821 B"
 )
 HOLDER = "global _thumbnails"
+DIAGNOSIS = "growing_container"
 
 _uploads = itertools.count()
 _thumbnails = {}

@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +5425.8/+5646.4/+5686.2/+5381.8 B, RSS +26768/+27941/+27984/+26771 B"
 )
 HOLDER = "Gcf attribute figs"
+DIAGNOSIS = "pyplot_figure"
 
 _state = {}
 

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +16.1/+17.0/+17.0/+16.5 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "global _recent_ids"
+DIAGNOSIS = "growing_container"
 
 _polls = itertools.count()
 _recent_ids = deque()  # meant: deque(maxlen=5000)

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +27.8/+29.5/+59.0/+0.0 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "global _spend_by_session"
+DIAGNOSIS = "growing_container"
 
 _requests = itertools.count()
 _spend_by_session = defaultdict(float)

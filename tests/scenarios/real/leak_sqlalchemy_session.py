@@ -17,6 +17,7 @@ GROUND_TRUTH = (
     "C heap +27.8/+29.5/+59.0/+0.0 B, RSS +1049/+1104/+1170/+1003 B"
 )
 HOLDER = "_new"
+DIAGNOSIS = "kept_on_object"
 
 _ids = itertools.count()
 

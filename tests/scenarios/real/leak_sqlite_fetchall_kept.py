@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +9.6/+7.7/+10.4/+7.1 B, RSS +705/+800/+803/+770 B"
 )
 HOLDER = "global _audit_trail"
+DIAGNOSIS = "growing_container"
 
 _ids = itertools.count()
 _audit_trail = []

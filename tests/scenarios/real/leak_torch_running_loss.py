@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "blocks +0.01/-0.00/+0.00/+0.00, "
     "C heap +4706.0/+4898.6/+4898.4/+4703.0 B, RSS +4221/+5292/+5299/+5082 B"
 )
+DIAGNOSIS = "autograd_history"
 
 _state = {}
 

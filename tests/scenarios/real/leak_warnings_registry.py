@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +27.8/+29.5/+59.0/+0.0 B, RSS +141/+161/+161/+154 B"
 )
 HOLDER = "__warningregistry__"
+DIAGNOSIS = "warnings_registry"
 
 _ids = itertools.count(1000)
 _state = {}

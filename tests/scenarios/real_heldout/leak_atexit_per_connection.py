@@ -16,6 +16,7 @@ GROUND_TRUTH = (
     "blocks +6.72/+7.00/+7.00/+6.72, "
     "C heap +11.3/+8.0/+8.0/+9.2 B, RSS +482/+593/+593/+573 B"
 )
+DIAGNOSIS = "listeners"
 
 _ids = itertools.count()
 

@@ -15,6 +15,7 @@ GROUND_TRUTH = (
     "C heap +2802.0/+2701.5/+2837.1/+2987.8 B, RSS +16371/+17826/+17849/+17465 B"
 )
 HOLDER = "_active"
+DIAGNOSIS = "threads_not_joined"
 
 _ids = itertools.count()
 

@@ -16,6 +16,7 @@ GROUND_TRUTH = (
     "C heap +16.7/+7.4/+10.0/+7.1 B, RSS +3192/+3257/+3254/+3123 B"
 )
 HOLDER = ".history"
+DIAGNOSIS = "kept_on_object"
 
 _ids = itertools.count()
 

@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +17.7/+17.7/+20.3/+14.4 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "global _latencies"
+DIAGNOSIS = "growing_container"
 
 _latencies = []  # drained by the exporter... which nobody started
 _BATCH = ('{"op": "get", "key": "a"}', '{"op": "put", "key": "b", "value": 3}')

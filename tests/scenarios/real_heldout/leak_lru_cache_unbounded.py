@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +27.8/+29.5/+59.0/+0.0 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "global shipping_zone"
+DIAGNOSIS = "lru_cache_unbounded"
 
 _orders = itertools.count(1)
 

@@ -13,6 +13,7 @@ GROUND_TRUTH = (
     "C heap +31545.4/+32855.5/+32858.1/+31541.2 B, RSS +31736/+33043/+33069/+31706 B"
 )
 HOLDER = "global previews"
+DIAGNOSIS = "numpy_view"
 
 previews = []
 _state = {}

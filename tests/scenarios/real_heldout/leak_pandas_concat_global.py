@@ -14,6 +14,7 @@ GROUND_TRUTH = (
     "C heap +737.3/+768.0/+768.0/+737.3 B, RSS +1655/+1992/+1789/+1652 B"
 )
 HOLDER = "global _readings"
+DIAGNOSIS = "dataframe_concat"
 
 _COLUMNS = ("sensor", "ts", "temperature", "humidity", "pressure", "voltage")
 _readings = pd.DataFrame({c: pd.Series(dtype="float64") for c in _COLUMNS})

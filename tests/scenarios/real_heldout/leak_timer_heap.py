@@ -16,6 +16,7 @@ GROUND_TRUTH = (
     "C heap +16.4/+17.1/+20.3/+14.4 B, RSS +62/+66/+62/+62 B"
 )
 HOLDER = "global _deadlines"
+DIAGNOSIS = "growing_container"
 
 _requests = itertools.count()
 _deadlines = []

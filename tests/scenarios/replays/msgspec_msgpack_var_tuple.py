@@ -9,6 +9,8 @@ LIBRARIES = ("msgspec",)
 LEAKY = "msgspec==0.14.1"
 FIXED = "msgspec==0.15.0"
 TRACKER = "https://github.com/msgspec/msgspec/issues/379"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "msgspec"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +99.84/+104.00/+104.00/+99.84, C heap +0.0/+1.2/+0.0/+0.0 B, "

@@ -11,6 +11,8 @@ LIBRARIES = ("multidict",)
 LEAKY = "multidict==6.3.1"  # 6.3.x is yanked from PyPI, still installable with this exact pin
 FIXED = "multidict==6.3.2"
 TRACKER = "https://github.com/aio-libs/multidict/issues/1117"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "multidict"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +2.88/+3.00/+3.00/+2.88, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +239/+256/+256/+249 B"

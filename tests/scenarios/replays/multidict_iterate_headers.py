@@ -9,6 +9,8 @@ LIBRARIES = ("multidict",)
 LEAKY = "multidict==6.3.2"  # yanked from PyPI, still installable with this exact pin
 FIXED = "multidict==6.4.0"
 TRACKER = "https://github.com/aio-libs/multidict/issues/1131"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "multidict"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +4.80/+5.00/+5.00/+4.80, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +308/+321/+321/+308 B"

@@ -9,6 +9,8 @@ LIBRARIES = ("multidict",)
 LEAKY = "multidict==6.6.3"
 FIXED = "multidict==6.6.4"
 TRACKER = "https://github.com/aio-libs/multidict/issues/1232"
+DIAGNOSIS_LEAKY = ("refcount_leak", "native_leak")
+LIBRARY = "multidict"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +2.88/+3.00/+3.00/+2.88, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +554/+580/+577/+557 B"

@@ -10,6 +10,8 @@ LIBRARIES = ("multidict",)
 LEAKY = "multidict==6.7.0"
 FIXED = "multidict==6.7.1"
 TRACKER = "https://github.com/aio-libs/multidict/issues/1273"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "multidict"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +3.84/+4.00/+4.00/+3.84, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +285/+305/+305/+295 B"

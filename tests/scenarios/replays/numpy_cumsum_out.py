@@ -8,6 +8,8 @@ LIBRARIES = ("numpy",)
 LEAKY = "numpy==2.3.1"
 FIXED = "numpy==2.3.2"
 TRACKER = "https://github.com/numpy/numpy/issues/29355"
+DIAGNOSIS_LEAKY = ("refcount_leak", "native_leak")
+LIBRARY = "numpy"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +0.97/+1.00/+1.00/+0.96, C heap +7727.3/+8048.6/+8048.5/+7726.1 B, "

@@ -11,6 +11,8 @@ LIBRARIES = ("numpy",)
 LEAKY = "numpy==1.24.0"
 FIXED = "numpy==1.24.1"
 TRACKER = "https://github.com/numpy/numpy/pull/22798"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "numpy"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +2.72/+3.00/+3.00/+2.88, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +203/+229/+226/+213 B"

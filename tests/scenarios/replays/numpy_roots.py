@@ -9,6 +9,8 @@ LIBRARIES = ("numpy",)
 LEAKY = "numpy==2.4.0"  # yanked from PyPI, still installable with this exact pin
 FIXED = "numpy==2.4.1"
 TRACKER = "https://github.com/numpy/numpy/issues/30547"
+DIAGNOSIS_LEAKY = ("refcount_leak", "native_leak")
+LIBRARY = "numpy"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +0.96/+1.00/+1.00/+0.96, C heap +2597.4/+2704.7/+2704.4/+2596.2 B, "

@@ -11,6 +11,8 @@ LIBRARIES = ("pandas", "numpy")
 LEAKY = ("pandas==2.0.3", "numpy==1.26.4")
 FIXED = ("pandas==2.1.1", "numpy==1.26.4")
 TRACKER = "https://github.com/pandas-dev/pandas/issues/54352"
+DIAGNOSIS_LEAKY = ("library_state", "kept_on_object")  # a Python list inside pandas, not C
+LIBRARY = "pandas"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +1.92/+2.00/+2.00/+1.92, C heap +21.3/+14.8/+20.6/+14.1 B, RSS +154/+164/+184/+161 B"

@@ -13,6 +13,8 @@ LIBRARIES = ("pydantic",)
 LEAKY = "pydantic==2.7.0"
 FIXED = "pydantic==2.7.1"
 TRACKER = "https://github.com/pydantic/pydantic/issues/9243"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = ("pydantic", "pydantic_core")
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +17.28/+18.00/+18.00/+17.28, C heap +92.3/+97.2/+96.0/+92.2 B, "

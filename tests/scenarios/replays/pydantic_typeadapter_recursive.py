@@ -12,6 +12,8 @@ LIBRARIES = ("pydantic",)
 LEAKY = "pydantic==2.5.2"
 FIXED = "pydantic==2.5.3"
 TRACKER = "https://github.com/pydantic/pydantic/issues/8397"
+DIAGNOSIS_LEAKY = "native_leak"
+LIBRARY = ("pydantic", "pydantic_core")
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +0.00/+0.00/+0.00/+0.00, C heap +10168.3/+10592.0/+10592.0/+10168.3 B, "

@@ -10,6 +10,8 @@ LIBRARIES = ("ujson",)
 LEAKY = "ujson==5.12.0"
 FIXED = "ujson==5.12.1"
 TRACKER = "https://github.com/ultrajson/ultrajson/issues/631"
+DIAGNOSIS_LEAKY = "refcount_leak"
+LIBRARY = "ujson"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +3.84/+4.00/+4.00/+3.84, C heap +0.0/+0.0/+0.0/+0.0 B, RSS +488/+514/+518/+495 B"

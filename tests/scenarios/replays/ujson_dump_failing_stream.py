@@ -10,6 +10,8 @@ LIBRARIES = ("ujson",)
 LEAKY = "ujson==5.12.0"
 FIXED = "ujson==5.12.1"
 TRACKER = "https://github.com/ultrajson/ultrajson/pull/727"
+DIAGNOSIS_LEAKY = ("refcount_leak", "native_leak")
+LIBRARY = "ujson"
 GROUND_TRUTH_LEAKY = (
     "leak over 5000 iterations (gc every 50); per-window growth per iteration: "
     "blocks +0.96/+1.00/+1.00/+0.96, C heap +1152.0/+1200.0/+1200.0/+1152.0 B, "

@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "attribute registry"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 400
 
 

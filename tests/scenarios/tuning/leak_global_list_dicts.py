@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "global _RESULTS"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 400
 
 _RESULTS = []

@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "global _SUMMARIES"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 800
 
 _SUMMARIES = []

@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "global _LOG"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 600
 
 _LOG = []

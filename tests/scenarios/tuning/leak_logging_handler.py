@@ -5,6 +5,7 @@ import logging
 
 EXPECT = "leak"
 HOLDER = ".handlers"  # what keeps the leaked objects alive
+DIAGNOSIS = "logging_handler"
 MAX_ITERATIONS = 400
 
 _LOGGER_NAME = "leaksleuth.scenario.handler_per_call"

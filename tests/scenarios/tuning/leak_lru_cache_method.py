@@ -5,6 +5,7 @@ import functools
 
 EXPECT = "leak"
 HOLDER = "attribute render_tile"  # what keeps the leaked objects alive
+DIAGNOSIS = ("lru_cache_method", "lru_cache_unbounded")  # one instance: the keys grow
 MAX_ITERATIONS = 400
 
 

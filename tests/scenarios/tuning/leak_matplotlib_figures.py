@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 
 EXPECT = "leak"
 HOLDER = "attribute figs"  # what keeps the leaked objects alive
+DIAGNOSIS = "pyplot_figure"
 MAX_ITERATIONS = 150
 
 _saved_warning = None

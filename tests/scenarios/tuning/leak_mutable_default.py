@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = ".__defaults__"  # what keeps the leaked objects alive
+DIAGNOSIS = "mutable_default"
 MAX_ITERATIONS = 400
 
 _n = 0

@@ -4,6 +4,7 @@ import numpy as np
 
 EXPECT = "leak"
 HOLDER = "global _KEPT"  # what keeps the leaked objects alive
+DIAGNOSIS = "growing_container"
 MAX_ITERATIONS = 400
 
 _KEPT = []

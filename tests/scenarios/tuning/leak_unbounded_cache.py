@@ -2,6 +2,7 @@
 
 EXPECT = "leak"
 HOLDER = "._cache"  # what keeps the leaked objects alive
+DIAGNOSIS = "kept_on_object"
 MAX_ITERATIONS = 400
 
 

@@ -51,19 +51,26 @@ def diagnose(
     report: Report,
     versions: Optional[Dict[str, str]] = None,
     already: Sequence[Diagnosis] = (),
+    search_complete: bool = False,
 ) -> Tuple[Diagnosis, ...]:
-    """The diagnoses of a leak verdict (none for any other), after ``already`` (torch's)."""
+    """The diagnoses of a leak verdict (none for any other), after ``already`` (torch's).
+    ``versions``: the imported packages' versions; ``search_complete``: the holder search
+    ran to its end (not cut short by its budget)."""
     if report.verdict.status not in GROWING:
         return ()
-    ev = Evidence.of(report, versions)
+    ev = Evidence.of(report, versions, search_complete)
     out: List[Diagnosis] = []
     told_holders = [d.holder for d in already if d.holder is not None]
     for rule in (r for r in RULES if not r.generic):
         found = rule.match(ev)
-        if found is not None:
-            out.append(told(rule.pattern, found))
-            if found.holder is not None:
-                told_holders.append(found.holder)
+        if found is None:
+            continue
+        # What one root keeps is one story: pyplot's figure manager also holds callbacks.
+        if found.holder is not None and found.holder.root in {h.root for h in told_holders}:
+            continue
+        out.append(told(rule.pattern, found))
+        if found.holder is not None:
+            told_holders.append(found.holder)
     if not (out or already):
         rest = replace(ev, holders=[h for h in ev.holders if h not in told_holders])
         for rule in (r for r in RULES if r.generic):

@@ -7,8 +7,10 @@ the resource counts, the native stacks and the library versions recorded with th
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional
 
@@ -93,10 +95,18 @@ class Evidence:
     types: Dict[str, float] = field(default_factory=dict)  # type -> objects per iteration
     parts: Dict[str, str] = field(default_factory=dict)  # memory part -> status
     versions: Dict[str, str] = field(default_factory=dict)  # top package -> version
+    # The holder search ran to its end: a site none of whose objects it found has no
+    # object that Python refers to.
+    search_complete: bool = False
 
     @classmethod
-    def of(cls, report: Report, versions: Optional[Dict[str, str]] = None) -> Evidence:
-        ev = cls(report=report, versions=dict(versions or {}))
+    def of(
+        cls,
+        report: Report,
+        versions: Optional[Dict[str, str]] = None,
+        search_complete: bool = False,
+    ) -> Evidence:
+        ev = cls(report=report, versions=dict(versions or {}), search_complete=search_complete)
         for s in report.suspects:
             user = next((f for f in s.traceback if f.user), None)
             ev.sites.append(Site(s, user))
@@ -164,8 +174,19 @@ def first(items: Iterable[Optional[Found]]) -> Optional[Found]:
     return None
 
 
+def _code_only(source: str) -> str:
+    """The line without its trailing comment (``# SITE: ...``)."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source.strip() + "\n").readline):
+            if tok.type == tokenize.COMMENT:
+                return source.strip()[: tok.start[1]].rstrip()
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return source
+
+
 def quoted(source: str, limit: int = 70) -> str:
-    text = " ".join(source.split())
+    text = " ".join(_code_only(source).split())
     return "`" + (text if len(text) <= limit else text[: limit - 1] + "…") + "`"
 
 

@@ -8,6 +8,7 @@ import sys
 from functools import lru_cache
 from typing import Dict, Optional, Tuple
 
+from leaksleuth.analysis._sources import source_line
 from leaksleuth.analysis.diagnosis._evidence import (
     Evidence,
     Found,
@@ -24,6 +25,8 @@ UPGRADE_FIX = (
     "growth per call) and, meanwhile, avoid the leaking call or reuse its inputs"
 )
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_SEARCHED_SITES = 3  # the holder search samples the top sites (CheckOptions.retention_suspects)
+_MIN_SHARE = 0.2  # of the growth the sites explain
 
 
 @lru_cache(maxsize=64)
@@ -45,15 +48,12 @@ def _imports(path: str) -> Tuple[Tuple[str, str], ...]:
     return tuple(bound.items())
 
 
-def _called_package(site: Site) -> str:
-    """The third-party package a site's own line calls into (``np.cumsum(...)`` -> numpy,
-    through the file's imports), or ''."""
-    frame = site.user_frame
-    if frame is None or not site.source:
-        return ""
-    bound = dict(_imports(frame.file))
+def _line_calls(file: str, source: str) -> str:
+    """The third-party package a line calls into (``np.cumsum(...)`` -> numpy, through the
+    file's imports), or ''."""
+    bound = dict(_imports(file))
     try:
-        tree = ast.parse(site.source.strip().rstrip(":") or "pass")
+        tree = ast.parse(source.strip().rstrip(":") or "pass")
     except SyntaxError:
         return ""
     for node in ast.walk(tree):
@@ -66,6 +66,19 @@ def _called_package(site: Site) -> str:
             package = bound.get(head.id, "")
             if package and package not in _STDLIB:
                 return package
+    return ""
+
+
+def _called_package(site: Site) -> str:
+    """The package the user's lines on the site's traceback call into, innermost first
+    (a ``default=`` callback's line, then the ``ujson.dumps(...)`` line that called it)."""
+    for frame in site.suspect.traceback:
+        if not frame.user:
+            continue
+        source = frame.source or source_line(frame.file, frame.line)
+        package = _line_calls(frame.file, source) if source else ""
+        if package:
+            return package
     return ""
 
 
@@ -89,25 +102,53 @@ def _library(ev: Evidence, site: Optional[Site], object_type: str = "") -> str:
     return "" if package in _STDLIB else package
 
 
-def refcount_leak(ev: Evidence) -> Optional[Found]:
+_PYTHON_ROOTS = ("module", "class", "frame", "thread")
+
+
+def _unheld(ev: Evidence) -> Tuple[Optional[Site], str]:
+    """The site whose objects no Python reference holds, and how that is known: sampled
+    objects with no referrer, or none of its objects found by a search that walked every
+    object the gc tracks and what they refer to (not cut short)."""
     held = [h for h in ev.holders if h.root_kind == "native"]
-    if not held or any(h.root_kind in ("module", "class", "frame", "thread") for h in ev.holders):
+    if held:
+        holder = held[0]
+        proof = (
+            f"sampled leaked {holder.object_type} objects have no referrer the gc can see and "
+            "no container the gc tracks holds them"
+        )
+        return ev.site_for(holder), proof
+    if not ev.search_complete:
+        return None, ""
+    for site in ev.sites[:_SEARCHED_SITES]:
+        if not site.suspect.holders and site.suspect.share >= _MIN_SHARE:
+            proof = (
+                f"the memory allocated at {site.where} stays allocated, yet the holder search "
+                "walked every object the gc tracks and what they refer to, without running "
+                "out of time, and none of those objects is among them: nothing in Python "
+                "refers to them"
+            )
+            return site, proof
+    return None, ""
+
+
+def refcount_leak(ev: Evidence) -> Optional[Found]:
+    if any(h.root_kind in _PYTHON_ROOTS for h in ev.holders):
         return None
-    holder = held[0]
-    site = ev.site_for(holder)
-    lib = _library(ev, site, holder.object_type)
+    site, proof = _unheld(ev)
+    if site is None:
+        return None
+    held = next((h for h in ev.holders if h.root_kind == "native"), None)
+    lib = _library(ev, site, held.object_type if held else "")
     if not lib:
         return None
     named = ev.version(lib)
     return Found(
         summary=f"held by no Python reference: likely a reference-count leak in {named}, "
         f"called at {at(site)}",
-        evidence=f"sampled leaked {holder.object_type} objects have no referrer the gc can "
-        "see and no container the gc tracks holds them; the growing site calls into "
-        f"{lib}",
+        evidence=f"{proof}; the growing site calls into {lib}",
         fix=UPGRADE_FIX.format(lib=named),
-        where=site.where if site else "",
-        holder=holder,
+        where=site.where,
+        holder=held,
     )
 
 
@@ -124,7 +165,7 @@ def _so_package(frames: Tuple[str, ...]) -> str:
 def native_leak(ev: Evidence) -> Optional[Found]:
     if ev.kind != "native":
         return None
-    if any(h.root_kind in ("module", "class", "frame", "thread") for h in ev.holders):
+    if any(h.root_kind in _PYTHON_ROOTS for h in ev.holders):
         return None  # Python keeps it: another rule's story
     stack = next((s for s in ev.report.native if _so_package(s.native)), None)
     site = ev.sites[0] if ev.sites else None

@@ -5,9 +5,18 @@ object, or a library's own state)."""
 from __future__ import annotations
 
 import re
+import sys
 from typing import Optional
 
-from leaksleuth.analysis.diagnosis._evidence import Evidence, Found, Rule, Site, at, path_text
+from leaksleuth.analysis.diagnosis._evidence import (
+    Evidence,
+    Found,
+    Rule,
+    Site,
+    at,
+    path_text,
+    top_package,
+)
 from leaksleuth.report import Holder
 
 DEFAULT_FIX = (
@@ -41,6 +50,7 @@ LIBRARY_FIX = (
 _DEFAULTS = re.compile(r"global (\w+) \(function\) > \.__(?:kw)?defaults__")
 _CALLABLES = ("function", "method", "functools.partial", "builtin_function_or_method", "cell")
 _LISTENERS = re.compile(r"listener|subscri|callback|handler|hook|observer|signal|slot", re.I)
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _CONTAINERS = ("list", "dict", "set", "deque", "defaultdict", "OrderedDict", "Counter")
 
 
@@ -114,17 +124,45 @@ def _library_site(ev: Evidence, package: str) -> Optional[Site]:
     return next((s for s in ev.sites if s.passes(frag)), None)
 
 
+def _own_or_builtin(type_name: str, package: str) -> bool:
+    head = type_name.split(".", 1)[0] if "." in type_name else ""
+    return not head or head == package or head in _STDLIB
+
+
+def _library_inside(ev: Evidence, holder: Holder) -> str:
+    """The library whose object, met on the path, keeps what the library itself made: the
+    leaked objects are all its own or builtin types, and the growing site's innermost
+    frame is the library's code (the user only called it). '' when not so."""
+    site = ev.site_for(holder)
+    inner = site.suspect.traceback[0] if site and site.suspect.traceback else None
+    if inner is None or inner.user:
+        return ""
+    for step in holder.path[:-1]:
+        package = top_package(_step_type(step))
+        if not package or package in _STDLIB or f"-packages/{package}/" not in inner.file:
+            continue
+        if all(_own_or_builtin(h.object_type, package) for h in ev.holders):
+            return package
+    return ""
+
+
 def library_state(ev: Evidence) -> Optional[Found]:
     for holder in ev.holders:
         if holder.root_kind not in ("module", "class"):
             continue
         package = _root_package(holder.root)
         site = _library_site(ev, package) if package else None
+        if site is not None:
+            where = "in its own module state"
+        else:
+            package = _library_inside(ev, holder)
+            site = ev.site_for(holder) if package else None
+            where = "inside one of its objects that you keep"
         if site is None:
             continue
         return Found(
-            summary=f"{ev.version(package)} keeps what each call makes in its own module "
-            f"state (called from {at(site)})",
+            summary=f"{ev.version(package)} keeps what each call makes, {where} (called "
+            f"from {at(site)})",
             evidence=f"the leaked objects ({holder.object_type}) are held by "
             f"{path_text(holder)}, inside {package}, and the growing site calls into it",
             fix=LIBRARY_FIX,
@@ -150,19 +188,25 @@ def _step_type(step: str) -> str:
 
 
 def _through_object(holder: Holder) -> bool:
-    """Whether the path passes through an attribute of an instance (a long-lived object
-    such as a Session or a client), not only through containers."""
+    """Whether the container that grows hangs off an instance's attribute (a long-lived
+    object such as a Session, a client, a service), not off a module or class directly."""
     steps = list(holder.path)
-    for here, after in zip(steps, steps[1:]):
+    grows = next((i for i, step in enumerate(steps) if holder.container.endswith(step)), -1)
+    for here, after in zip(steps[:grows], steps[1 : grows + 1]):
         kind = _step_type(here).rsplit(".", 1)[-1]
         if after.startswith(".") and kind not in _NOT_INSTANCES:
             return True
     return False
 
 
+# Long-lived roots: a module global, a class attribute, or a local of a frame still
+# running (a main loop's, a server's).
+_LONG_LIVED = ("module", "class", "frame")
+
+
 def _kept(ev: Evidence, on_object: bool) -> Optional[Found]:
     for holder in ev.holders:
-        if holder.root_kind not in ("module", "class") or not holder.container:
+        if holder.root_kind not in _LONG_LIVED or not holder.container:
             continue
         if _through_object(holder) != on_object:
             continue
