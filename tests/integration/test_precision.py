@@ -106,3 +106,26 @@ def test_a_per_shape_workspace_cache_is_a_plateau_not_a_native_leak() -> None:
     assert report.verdict.status == "plateau", report.verdict.reason
     assert report.verdict.warmup_end >= 500
     assert report.meta["iterations_run"] > 1000
+
+
+def test_a_pyplot_loop_that_closes_its_figures_is_no_leak() -> None:
+    # matplotlib builds attribute names per call (f"set_{key}"), which CPython's method
+    # cache of the types keeps referenced (4,096 slots, filled over thousands of
+    # iterations, then bounded). Before the probe's gc passes emptied that cache, this
+    # correct loop was "leak, ~180 B per iteration" in 3 of 3 runs of 300 iterations.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counter = [0]
+
+    def step() -> None:
+        counter[0] += 1
+        fig = plt.figure(figsize=(2, 2))
+        fig.suptitle(f"run {counter[0]}")
+        plt.close(fig)
+
+    report = leaksleuth.check(step, max_iterations=300)
+    assert report.verdict.status != "leak", report.verdict.reason
+    assert report.diagnoses == ()

@@ -161,3 +161,30 @@ def test_objects_only_an_extension_holds_are_still_held_outside_python(load: Loa
         for address in app.ADDRESSES:
             ctypes.pythonapi.Py_DecRef(ctypes.cast(address, ctypes.py_object))
         app.ADDRESSES.clear()
+
+
+def test_a_class_attribute_dict_of_int_to_bytes_is_named_by_its_class(load: Loader) -> None:
+    app = load(
+        "untracked_class_app",
+        """
+        import itertools
+
+        _ids = itertools.count(10_000)
+
+        class Store:
+            blobs = {}
+
+        def step():
+            n = next(_ids)
+            Store.blobs[n] = bytes(200)  # SITE
+        """,
+    )
+    report = leaksleuth.check(app.step, max_iterations=1000)
+    assert not gc.is_tracked(app.Store.blobs)
+    assert report.verdict.status == "leak"
+    held = _holders(report, "bytes")
+    assert held, report.suspects
+    assert {h.root_kind for h in held} == {"class"}, [h.path for h in held]
+    assert held[0].root == "class untracked_class_app.Store"
+    assert held[0].path[0].startswith("class untracked_class_app.Store attribute blobs (dict, ")
+    assert held[0].path[1].endswith("] bytes")

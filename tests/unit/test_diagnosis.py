@@ -407,3 +407,42 @@ def test_a_long_lived_local_of_a_running_frame_keeps_like_a_global() -> None:
     )  # fmt: skip
     (d,) = diagnose(report(suspect("self._cache[key] = rows", (local,))))
     assert d.pattern == "kept_on_object" and "app.PriceService" in d.summary
+
+
+def test_a_view_whose_base_the_search_reached_is_a_numpy_view_not_numpys_state() -> None:
+    frames_big = (
+        Frame(f"{SITE_PACKAGES}/numpy/_core/numeric.py", 192, False),
+        Frame("/app/cams.py", 6, True, "big = np.ones(100_000)"),
+    )
+    root = ("module app global _heads (list, 300 items)", "[299] numpy.ndarray")
+    base = holder("module app", "module", (*root, ".base numpy.ndarray"), "numpy.ndarray", 800_112)
+    view = holder("module app", "module", root, "numpy.ndarray", 112)
+    r = report(
+        suspect("big = np.ones(100_000)", (base,), frames_big, "/app/cams.py", 6, per=800_128.0),
+        suspect("_heads.append(big[:2])", (view,), file="/app/cams.py", line=7, per=158.0),
+    )
+    (d,) = diagnose(r, {"numpy": "2.4.6"})
+    assert d.pattern == "numpy_view" and d.where == "cams.py:7" and "cams.py:6" in d.evidence
+
+
+@pytest.mark.parametrize(
+    ("decorator", "expected"),
+    [
+        ("@functools.cache", ["lru_cache_unbounded"]),
+        ("@functools.lru_cache(maxsize=None)", ["lru_cache_unbounded"]),
+        ("@lru_cache(None)", ["lru_cache_unbounded"]),
+        ("@functools.lru_cache(maxsize=64)", []),
+        ("@functools.lru_cache", []),
+    ],
+)
+def test_a_growing_line_inside_a_function_cached_without_bound(
+    tmp_path: Path, decorator: str, expected: list
+) -> None:
+    # Cached str results have no holder the search can name: the decorator is the proof.
+    src = tmp_path / "rows.py"
+    src.write_text(
+        "import functools\nfrom functools import lru_cache\n\n"
+        f"{decorator}\ndef render(key):\n    return f'<row {{key}}>' * 8\n"
+    )
+    r = report(suspect("return f'<row {key}>' * 8", (), (), str(src), 6))
+    assert patterns(r) == expected

@@ -6,7 +6,6 @@ failure is caught, counted and recorded in the capture's ``probe_errors``.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import platform
@@ -26,7 +25,7 @@ from leaksleuth.probe._signals import (
     RssReader,
     malloc_trim,
 )
-from leaksleuth.probe._tracer import BurstRecorder
+from leaksleuth.probe._tracer import BurstRecorder, full_pass
 
 _MAX_PROBE_ERRORS = 20
 _MAX_SETTLED = 256  # post-gc level records kept (the first and the latest)
@@ -222,12 +221,12 @@ class Probe:
 
     def _measured(self, work: Callable[[], T], collect: bool) -> Tuple[T, Tuple[float, ...]]:
         if collect:
-            gc.collect()
+            full_pass()
             self._note_settled()
         before = self._levels()
         result = work()
         if collect:
-            gc.collect()
+            full_pass()
         after = self._levels()
         return result, tuple(a - b for a, b in zip(after, before))
 
@@ -241,7 +240,7 @@ class Probe:
         """
         try:
             if collect:
-                gc.collect()
+                full_pass()
             self._note_settled()
         except Exception as exc:
             self.note_error("settle", exc)

@@ -9,7 +9,11 @@ The search walks *up*: from a few sampled objects to the objects that refer to t
 ``gc.get_referrers`` pass per level for all of them at once, until each reaches a root:
 a module's globals, a class's attributes, a live frame, a thread, ``sys.modules`` or
 ``gc.garbage``. Objects whose referrers run out before any root are held by references
-that only C code can see.
+that only C code can see, or by containers the gc does not track: CPython stops tracking
+a dict whose keys and values are all atomic (str to bytes, a ``__warningregistry__``)
+and a tuple of atomic items, and ``gc.get_referrers`` never returns them. For those the
+search then walks *down* (``_Down``): from the modules' globals and classes' attributes,
+the likeliest modules first, through the containers they hold, until it meets them.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ import sys
 import threading
 import time
 import types
+import weakref
 from dataclasses import asdict, dataclass
+from itertools import compress, filterfalse, repeat
+from operator import is_, not_
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from leaksleuth.probe._heap import (
@@ -35,11 +42,19 @@ from leaksleuth.probe._heap import (
     user_frames,
 )
 from leaksleuth.probe._saferepr import redact_text, safe_repr
-from leaksleuth.probe._sampling import Sample, sample_objects
+from leaksleuth.probe._sampling import Sample, _modules_by_likelihood, sample_objects
 
 _MAX_DEPTH = 12
 _MAX_FRONTIER = 96  # referrers followed per level: a shortest path needs only one
 _CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
+# The walk down from the roots (``_Down``): levels of referents read below a batch of
+# modules, objects one level takes at most (each costs an id(), an allocation, slow while
+# tracemalloc traces); the same below the running frames' locals.
+_DOWN_DEPTH = 8
+_DOWN_LEVEL = 20_000
+_LOCALS_DEPTH = 4
+_LOCALS_LEVEL = 5_000
+_DOWN_CHUNK = 2048  # objects whose referents are read at once: the deadline is checked between
 
 
 @dataclass(frozen=True)
@@ -247,6 +262,8 @@ class _Search:
         self.deadline = deadline
         self.cut_short = False  # the deadline ended a search
         self.narrowed = False  # the depth or breadth limit left referrers unfollowed
+        # Per target of the last search: whether the gc knew no referrer of it at all.
+        self.unreferred: List[bool] = []
 
     def paths(
         self, targets: Sequence[Any], ignore: Iterable[int] = ()
@@ -315,6 +332,7 @@ class _Search:
         else:  # every level used: what is left of the frontier was not followed
             self.narrowed |= any(origin[id(o)] & ~done for o in frontier)
         out = [self._path(t, up, roots, keep) for t in targets]
+        self.unreferred = [id(t) not in up and id(t) not in roots for t in targets]
         keep.clear()
         up.clear()
         frontier = []
@@ -378,6 +396,295 @@ def _fair_share(groups: Dict[int, List[Any]], limit: int) -> List[Any]:
                 out.append(group[depth])
                 if len(out) == limit:
                     return out
+    return out
+
+
+Hit = Tuple[str, str, List[Any], str]  # root kind, root description, [root, ..., target], label
+
+_HAVE_GC = 1 << 14  # Py_TPFLAGS_HAVE_GC: objects of other types refer to nothing
+# Never walked into: roots of their own (modules, module-level classes, frames), objects
+# whose references keep nothing of the program's alive (weak references), or whose
+# referents are the interpreter's (code, descriptors, builtin functions).
+_NOT_WALKED = (
+    type,
+    types.ModuleType,
+    types.FrameType,
+    types.CodeType,
+    types.BuiltinFunctionType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.GetSetDescriptorType,
+    types.MemberDescriptorType,
+    weakref.ReferenceType,
+    weakref.ProxyType,
+    weakref.CallableProxyType,
+)
+# Parents whose namespace dict is a detail of the path: ".attr" reads better than
+# ".__dict__ -> ['attr']". (Exact types: ``isinstance`` could run the program's code.)
+_NOT_INSTANCES = frozenset({dict, list, tuple, set, frozenset, collections.deque})
+
+
+class _Down:
+    """The walk down from the roots, for objects the walk up could not lead to one.
+
+    The gc does not track a dict whose keys and values are all atomic, nor a tuple of
+    atomic items, so ``gc.get_referrers`` never returns them; ``gc.get_referents``,
+    called on their parent, does. This reads the objects below the roots level by level,
+    one ``gc.get_referents`` call per chunk of a level, and matches the targets by
+    identity (no allocation per object compared, no comparison that could run the
+    program's code). The roots come in batches, likeliest first (``_batches``): the
+    modules 1, 1, 2, 4, ... at a time (``_modules_by_likelihood``: the sites' own, then
+    the program's, then the libraries), each with the attributes of the module-level
+    classes it names, then the running frames' locals. Bounded by depth, by breadth and
+    by the deadline.
+
+    Each object put on a level costs an ``id()``, an allocation (slow while tracemalloc
+    traces), to be walked once; not the containers the gc does not track (a cycle
+    through them alone is rare, and the depth bounds it) nor functions (only their
+    defaults and closure are read, ``_referents``). The keys of a dict whose keys are
+    all str are not among its referents: a target found only as such a key is not found
+    (the sampling cannot meet one either).
+    """
+
+    def __init__(self, roots: _Roots, deadline: float) -> None:
+        self.roots = roots
+        self.deadline = deadline
+        self.cut_short = False  # the deadline ended the walk before it found every target
+        # Never put on a level: the modules' globals (a function's __globals__ leads
+        # there: each module is walked from its own root), sys.modules.
+        self.seen: Set[int] = {*roots.module_dicts, roots.sys_modules}
+        self.walked: Dict[type, bool] = {}
+        self.taken = 0  # objects put on a level
+
+    def paths(
+        self, targets: Sequence[Any], namespaces: Sequence[Dict[str, Any]]
+    ) -> List[Optional[Hit]]:
+        out: List[Optional[Hit]] = [None] * len(targets)
+        pending = list(range(len(targets)))
+        named: Dict[int, Tuple[str, str, str]] = {}  # id(root) -> kind, description, label
+        for first, depth, breadth in self._batches(namespaces, named):
+            self._batch(first, named, depth, breadth, targets, pending, out)
+            named.clear()
+            if not pending or self.cut_short:
+                break
+        return out
+
+    def _batches(
+        self, namespaces: Sequence[Dict[str, Any]], named: Dict[int, Tuple[str, str, str]]
+    ) -> Iterable[Tuple[List[Any], int, int]]:
+        """The roots in batches, with the depth and breadth each is walked to: the modules
+        1, 1, 2, 4, ... at a time, then the running frames' locals (not deep: a frame's
+        objects are often a framework's whole state; and the sampling meets the objects
+        of a container the gc does not track through the modules only)."""
+        start, size = 0, 1
+        while start < len(namespaces):
+            if time.perf_counter() > self.deadline:
+                self.cut_short = True
+                return
+            batch = namespaces[start : start + size]
+            yield self._namespaces(batch, named), _DOWN_DEPTH, _DOWN_LEVEL
+            start += size
+            size = size * 2 if start > 1 else 1
+        yield self._locals(named), _LOCALS_DEPTH, _LOCALS_LEVEL
+
+    def _batch(
+        self,
+        first: List[Any],
+        named: Dict[int, Tuple[str, str, str]],
+        depth: int,
+        breadth: int,
+        targets: Sequence[Any],
+        pending: List[int],
+        out: List[Optional[Hit]],
+    ) -> None:
+        """Walk down from one batch of roots (``first``), ``depth`` levels below them and
+        ``breadth`` objects a level at most, recording the targets met."""
+        levels: List[List[Any]] = [first]
+        try:
+            for below_first in range(1, depth + 1):
+                level = levels[-1]
+                below: List[Any] = []
+                for at in range(0, len(level), _DOWN_CHUNK):
+                    if time.perf_counter() > self.deadline:
+                        self.cut_short = True
+                        return
+                    chunk = level[at : at + _DOWN_CHUNK]
+                    kids = _referents(chunk)
+                    wanted = {type(targets[k]) for k in pending}
+                    # Only the referents of a target's type are compared, one by one.
+                    like = list(compress(kids, map(wanted.__contains__, map(type, kids))))
+                    for k in list(pending) if like else ():
+                        if any(map(is_, like, repeat(targets[k]))):
+                            chain = _chain(levels, chunk, targets[k])
+                            if chain:
+                                kind, root, label = named[id(chain[0])]
+                                out[k] = (kind, root, _tidy(chain), label)
+                                pending.remove(k)
+                    like.clear()
+                    if below_first < depth and len(below) < breadth:
+                        self._take(kids, below, breadth - len(below))
+                    kids.clear()
+                    del chunk
+                    if not pending:
+                        return
+                if not below:
+                    return
+                levels.append(below)
+        finally:
+            for level in levels:
+                level.clear()
+            levels.clear()
+
+    def _locals(self, named: Dict[int, Tuple[str, str, str]]) -> List[Any]:
+        """The containers and objects the running frames' locals name, innermost first
+        (as ``_Roots.locals``)."""
+        first: List[Any] = []
+        for top in sys._current_frames().values():
+            f: Optional[types.FrameType] = top
+            while f is not None:
+                if not _is_tool_frame(f) and f.f_code.co_name != "<module>":
+                    where = self.roots.frames.get(id(f), f.f_code.co_name)
+                    for name, value in list(f.f_locals.items()):
+                        if self._walks(type(value)) and id(value) not in self.seen:
+                            self.seen.add(id(value))
+                            named[id(value)] = ("frame", f"frame {where}", f"local {name}")
+                            first.append(value)
+                f = f.f_back
+        return first
+
+    def _namespaces(
+        self, namespaces: Sequence[Dict[str, Any]], named: Dict[int, Tuple[str, str, str]]
+    ) -> List[Any]:
+        """Modules' globals, and the attributes of the module-level classes they name."""
+        first: List[Any] = []
+        for namespace in namespaces:
+            i = id(namespace)
+            name = self.roots.module_dicts.get(i)
+            path = namespace.get("__file__")
+            if name is None or i in named or (type(path) is str and path.startswith(PACKAGE_DIR)):
+                continue  # not a module's, or the tool's own
+            named[i] = ("module", f"module {name}", "")
+            first.append(namespace)
+            for value in list(namespace.values()):
+                if not issubclass(type(value), type) or id(value) in self.seen:
+                    continue
+                self.seen.add(id(value))
+                root = self.roots.describe(value)
+                attributes = _class_dict(value) if root is not None else None
+                if root is not None and attributes is not None and id(attributes) not in named:
+                    named[id(attributes)] = (root[0], root[1], "")
+                    first.append(attributes)
+        return first
+
+    def _walks(self, t: type) -> bool:
+        known = self.walked.get(t)
+        if known is None:
+            known = self.walked[t] = _walked_into(t)
+        return known
+
+    def _take(self, kids: List[Any], below: List[Any], room: int) -> None:
+        """Put on the next level the objects among ``kids`` worth walking into, each once."""
+        walked = self.walked
+        for t in set(map(type, kids)):
+            if t not in walked:
+                walked[t] = _walked_into(t)
+        into = list(compress(kids, map(walked.__getitem__, map(type, kids))))
+        seen = self.seen
+        taken = 0
+        # Without an id(): the untracked containers, which hold no cycle, and functions,
+        # of which the walk reads only defaults and closures (``_referents``).
+        for obj in filterfalse(_tracked, into):
+            below.append(obj)
+            taken += 1
+            if taken == room:
+                break
+        for obj in compress(into, map(_tracked, into)) if taken < room else ():
+            i = id(obj)
+            if i not in seen:
+                seen.add(i)
+                below.append(obj)
+                taken += 1
+                if taken == room:
+                    break
+        into.clear()
+        self.taken += taken
+
+
+def _referents(objs: List[Any]) -> List[Any]:
+    """What ``objs`` refer to, but of a function only what it holds of the program's: its
+    defaults and closure (not its globals, builtins, code and names: every function has
+    them, and each would cost an ``id()`` to be recognised as walked already)."""
+    is_function = list(map(is_, map(type, objs), repeat(types.FunctionType)))
+    if not any(is_function):
+        return gc.get_referents(*objs)
+    kids = gc.get_referents(*compress(objs, map(not_, is_function)))
+    for f in compress(objs, is_function):
+        for held in (f.__defaults__, f.__kwdefaults__, f.__closure__):
+            if held is not None:
+                kids.append(held)
+    return kids
+
+
+def _chain(levels: List[List[Any]], chunk: List[Any], target: Any) -> List[Any]:
+    """[level 0 object, ..., target], each object a referent of the one before:
+    ``chunk``, a part of the last level, refers to ``target``."""
+    chain = [target]
+    holder = _referrer_in(chunk, target)
+    for level in reversed(levels[:-1]):
+        if holder is None:
+            return []
+        chain.append(holder)
+        holder = _referrer_in(level, holder)
+    if holder is None:
+        return []
+    chain.append(holder)
+    chain.reverse()
+    return chain
+
+
+def _tracked(obj: Any) -> bool:
+    """Whether the walk needs an id() to visit ``obj`` once."""
+    return type(obj) is not types.FunctionType and gc.is_tracked(obj)
+
+
+def _walked_into(t: type) -> bool:
+    return bool(t.__flags__ & _HAVE_GC) and not issubclass(t, _NOT_WALKED)
+
+
+def _referrer_in(objs: List[Any], child: Any) -> Any:
+    """The first of ``objs`` that refers to ``child``, or None."""
+    for at in range(0, len(objs), _DOWN_CHUNK):
+        chunk = objs[at : at + _DOWN_CHUNK]
+        if any(map(is_, gc.get_referents(*chunk), repeat(child))):
+            for obj in chunk:
+                if any(map(is_, gc.get_referents(obj), repeat(child))):
+                    return obj
+    return None
+
+
+def _class_dict(cls: type) -> Optional[Dict[str, Any]]:
+    """A class's own attribute dict (``cls.__dict__`` is a proxy to it)."""
+    for ref in gc.get_referents(cls):
+        if type(ref) is dict:
+            return ref
+    return None
+
+
+def _tidy(chain: List[Any]) -> List[Any]:
+    """Without the instances' attribute dicts: "._cache" rather than ".__dict__ -> ['_cache']"."""
+    out = chain[:1]
+    for node in chain[1:]:
+        parent = out[-1]
+        if (
+            type(node) is dict
+            and type(parent) not in _NOT_INSTANCES
+            and node is not chain[-1]
+            and _edge(parent, node) == ".__dict__"
+        ):
+            continue
+        out.append(node)
     return out
 
 
@@ -445,18 +752,56 @@ def _find_holders(
     anchors = [p.anchor for p in picked]
     # The search's own holds on the samples are not paths.
     results = search.paths(anchors, ignore={id(picked), id(anchors), *map(id, picked)})
+    unsure = _look_down(anchors, results, search, roots, sites, growing)
     held: List[HeldObject] = []
     sample: Optional[Sample] = None
-    for sample, hit in zip(picked, results):
-        held.append(_held(sample.obj, hit, search, sample.tail, redact))
+    for k, (sample, hit) in enumerate(zip(picked, results)):
+        held.append(_held(sample.obj, hit, search, sample.tail, redact, k in unsure))
     searched = len(picked)
     del picked, anchors, results, sample
     return RetentionResult(
         objects=tuple(held),
         searched=searched,
         seconds=time.perf_counter() - start,
-        cut_short=search.cut_short or sampling_cut,
+        cut_short=search.cut_short or sampling_cut or bool(unsure),
     )
+
+
+def _look_down(
+    anchors: Sequence[Any],
+    results: List[Optional[Hit]],
+    search: _Search,
+    roots: _Roots,
+    sites: Sequence[FrameKey],
+    growing: Sequence[str],
+) -> Set[int]:
+    """Fill in ``results`` from the walk down, for the objects the walk up left without
+    a root that only a container the gc does not track may hold: those the gc neither
+    tracks (such a container holds nothing else) nor knows a referrer of, or all when
+    the walk up left referrers unfollowed. (Where the referrers run out at an object the
+    gc tracks, C code holds it: no walk.) What the walk down cannot find keeps the walk
+    up's verdict, unless the deadline ended the walk: then nobody knows, and those
+    objects (by index) are returned."""
+    missing = [
+        k
+        for k, (hit, bare) in enumerate(zip(results, search.unreferred))
+        if hit is None and (search.narrowed or (bare and not gc.is_tracked(anchors[k])))
+    ]
+    if not missing or search.cut_short:
+        return set()
+    down = _Down(roots, search.deadline)
+    try:
+        namespaces = _modules_by_likelihood(sites, growing)
+        found = down.paths([anchors[k] for k in missing], namespaces)
+        for k, hit in zip(missing, found):
+            if hit is not None:
+                results[k] = hit
+        return {k for k in missing if results[k] is None} if down.cut_short else set()
+    except Exception:  # a heap that changed under the walk: the walk up's verdict stands
+        return set()
+    finally:
+        down.seen.clear()
+        down.walked.clear()
 
 
 def holder_of(obj: Any, budget_s: float, redact: bool = True) -> Dict[str, Any]:
@@ -471,14 +816,16 @@ def _held(
     search: _Search,
     tail: Sequence[Any],
     redact: bool,
+    unsure: bool = False,
 ) -> HeldObject:
     """A searched object with its path (``tail``: the steps from the path's last object
-    down to ``obj``, when the search started from an anchor above it)."""
+    down to ``obj``, when the search started from an anchor above it; ``unsure``: the
+    deadline ended the walk down that looked for it)."""
     if hit is None:
         # Nothing Python can see holds it: C code does, or (with the gc disabled) it
         # is an unreachable cycle that nobody will ever collect. Unless the search
         # stopped early or left referrers unfollowed: then nobody knows.
-        if search.cut_short or search.narrowed:
+        if search.cut_short or search.narrowed or unsure:
             kind = "unknown"
         else:
             kind = "native" if gc.isenabled() else "cycle"

@@ -3,8 +3,10 @@ linecache filled by exec or compile of unique sources."""
 
 from __future__ import annotations
 
+import ast
 import re
-from typing import Optional
+from functools import lru_cache
+from typing import Optional, Tuple
 
 from leaksleuth.analysis.diagnosis._evidence import Evidence, Found, Rule, at, path_text
 
@@ -61,12 +63,67 @@ def _lru(ev: Evidence, on_method: bool) -> Optional[Found]:
     )
 
 
+def _unbounded(deco: ast.expr) -> bool:
+    """``@functools.cache``, ``@cache``, ``@lru_cache(maxsize=None)``, ``@lru_cache(None)``."""
+    name = deco.func if isinstance(deco, ast.Call) else deco
+    called = ast.unparse(name).rsplit(".", 1)[-1]
+    if called == "cache" and not isinstance(deco, ast.Call):
+        return True
+    if called != "lru_cache" or not isinstance(deco, ast.Call):
+        return False
+    size = deco.args[0] if deco.args else None
+    for kw in deco.keywords:
+        if kw.arg == "maxsize":
+            size = kw.value
+    return isinstance(size, ast.Constant) and size.value is None
+
+
+@lru_cache(maxsize=64)
+def cached_function_at(file: str, line: int) -> Tuple[str, bool]:
+    """The function whose body holds ``line`` when it is cached without a bound
+    (its name, and whether it is a method); ("", False) otherwise."""
+    try:
+        with open(file, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return "", False
+    for parent in ast.walk(tree):
+        for node in ast.iter_child_nodes(parent):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            end = node.end_lineno or node.lineno
+            if node.lineno <= line <= end and any(_unbounded(d) for d in node.decorator_list):
+                return node.name, isinstance(parent, ast.ClassDef)
+    return "", False
+
+
+def _lru_by_source(ev: Evidence, on_method: bool) -> Optional[Found]:
+    """No holder named the cache (its keys and values may be objects the gc does not
+    track): the growing line is the body of a function cached with no bound."""
+    for site in ev.sites:
+        frame = site.user_frame
+        name, method = cached_function_at(frame.file, frame.line) if frame else ("", False)
+        if not name or method != on_method:
+            continue
+        kind = "the method" if method else "the function"
+        return Found(
+            summary=f"{kind} {name} is cached with no bound (functools.cache or "
+            f"lru_cache(maxsize=None)): its cache keeps every distinct call's result "
+            f"(made at {at(site)})",
+            evidence=f"the growing line {site.where} is in the body of {name}, whose "
+            "decorator caches without a bound; the cached results grow with the calls",
+            fix=METHOD_FIX if method else UNBOUNDED_FIX,
+            where=site.where,
+        )
+    return None
+
+
 def lru_cache_method(ev: Evidence) -> Optional[Found]:
-    return _lru(ev, on_method=True)
+    return _lru(ev, on_method=True) or _lru_by_source(ev, on_method=True)
 
 
 def lru_cache_unbounded(ev: Evidence) -> Optional[Found]:
-    return _lru(ev, on_method=False)
+    return _lru(ev, on_method=False) or _lru_by_source(ev, on_method=False)
 
 
 _WARN_CALL = re.compile(r"(?:^|[^.\w])warn\(|warnings\.warn\(")

@@ -29,8 +29,10 @@ def tasks(ev: Evidence) -> Optional[Found]:
         return None
     held = [h for h in ev.holders if h.object_type.endswith("Task")]
     in_set = next((h for h in held if " set" in path_text(h) or "(set" in path_text(h)), None)
-    site = next(iter(ev.sites_passing("asyncio/tasks.py", "asyncio/base_events.py")), None)
-    site = site or ev.site_for(in_set)
+    # The line that creates the tasks (through create_task), before one that only runs
+    # a loop (asyncio.run makes its loop in base_events.py).
+    made = ev.sites_passing("asyncio/tasks.py") or ev.sites_passing("asyncio/base_events.py")
+    site = made[0] if made else ev.site_for(in_set)
     proof = []
     if ev.grows("tasks"):
         proof.append("the count of live asyncio tasks grows")

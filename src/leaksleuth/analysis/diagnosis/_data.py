@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from leaksleuth.analysis.diagnosis._evidence import Evidence, Found, Rule, at, path_text
+from leaksleuth.analysis.diagnosis._evidence import Evidence, Found, Rule, Site, at, path_text
 
 VIEW_FIX = (
     "keep a copy of the slice, not a view: arr[i:j].copy() (or np.array(view)) lets the big "
@@ -19,25 +19,35 @@ CONCAT_FIX = (
 _VIEW_BYTES = 512  # sys.getsizeof of an ndarray that owns no data is about 112 bytes
 
 
+def _per_allocation(site: Site) -> float:
+    return site.suspect.bytes_per_iteration / max(site.suspect.allocations_per_iteration, 1.0)
+
+
 def numpy_view(ev: Evidence) -> Optional[Found]:
-    for holder in ev.holders:
-        if holder.object_type != "numpy.ndarray" or holder.root_kind not in ("module", "class"):
+    arrays = [h for h in ev.holders if h.object_type == "numpy.ndarray"]
+    # The base array, when the search walked to it from the view (".base").
+    through = next((h for h in arrays if ".base" in path_text(h)), None)
+    for holder in arrays:
+        small = 0 < holder.object_bytes <= _VIEW_BYTES
+        if holder.root_kind not in ("module", "class", "frame") or not small:
             continue
         site = ev.site_for(holder)
         if site is None:
             continue
-        per_object = site.suspect.bytes_per_iteration / max(
-            site.suspect.allocations_per_iteration, 1.0
-        )
-        small = 0 < holder.object_bytes <= _VIEW_BYTES
-        if not (".base" in path_text(holder) or (small and per_object > 8 * holder.object_bytes)):
+        # The big array's memory: the base's own site, the view's line (sliced where it
+        # was made), or another growing line no Python object holds (an array's data).
+        found = ev.site_for(through) if through is not None else None
+        bases = [found] if found is not None else []
+        bases += [site] + [s for s in ev.sites if s is not site and not s.suspect.holders]
+        base = next((b for b in bases if _per_allocation(b) > 8 * holder.object_bytes), None)
+        if base is None:
             continue
         return Found(
             summary=f"a small numpy view is kept, and with it the whole array it was sliced "
-            f"from (made at {at(site)})",
+            f"from (kept at {at(site)})",
             evidence=f"the kept ndarray is {holder.object_bytes} bytes itself (a view owns no "
-            f"data) while its site retains about {per_object:,.0f} bytes per allocation; "
-            f"held by {path_text(holder)}",
+            f"data) while {base.where} retains about {_per_allocation(base):,.0f} bytes per "
+            f"allocation; held by {path_text(holder)}",
             fix=VIEW_FIX,
             where=site.where,
             holder=holder,

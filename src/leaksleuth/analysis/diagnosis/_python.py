@@ -93,18 +93,24 @@ def listeners(ev: Evidence) -> Optional[Found]:
     )
 
 
+def _is_exception(type_name: str) -> bool:
+    return type_name.rsplit(".", 1)[-1].endswith(("Error", "Exception", "Warning"))
+
+
 def exceptions(ev: Evidence) -> Optional[Found]:
-    holder = ev.holder_where(".__traceback__")
-    if holder is None:
-        held = [h for h in ev.holders if h.object_type.endswith(("Error", "Exception"))]
-        frames = ev.growing_type("traceback", "frame")
-        holder = held[0] if held and frames else None
+    through = ev.holders_where(".__traceback__")
+    errors = [h for h in ev.holders if _is_exception(h.object_type)]
+    holder = next(iter(through), None)
+    if holder is None and errors and ev.growing_type("traceback", "frame"):
+        holder = errors[0]
     if holder is None:
         return None
-    site = ev.site_for(holder)
+    # Where it was raised: the site of the kept exception itself, not of a frame's local
+    # that its traceback also keeps.
+    site = ev.site_for(errors[0]) if errors else ev.site_for(holder)
     return Found(
         summary="exceptions are kept with their tracebacks, and so with every frame they "
-        f"passed through (raised under {at(site)})",
+        f"passed through (raised at {at(site)})",
         evidence=f"the leaked objects ({holder.object_type}) are held by {path_text(holder)}"
         + ("; traceback and frame objects grow" if ev.growing_type("traceback", "frame") else ""),
         fix=EXCEPTION_FIX,
@@ -137,7 +143,8 @@ def _library_inside(ev: Evidence, holder: Holder) -> str:
     inner = site.suspect.traceback[0] if site and site.suspect.traceback else None
     if inner is None or inner.user:
         return ""
-    for step in holder.path[:-1]:
+    grows = _growing_step(holder)
+    for step in holder.path[:grows]:  # a library's object that the growing container is in
         package = top_package(_step_type(step))
         if not package or package in _STDLIB or f"-packages/{package}/" not in inner.file:
             continue
@@ -187,11 +194,17 @@ def _step_type(step: str) -> str:
     return step.rsplit(" ", 1)[-1]
 
 
+def _growing_step(holder: Holder) -> int:
+    """The index of the growing container's step on the path (-1 when none is named)."""
+    steps = list(holder.path)
+    return next((i for i, step in enumerate(steps) if holder.container.endswith(step)), -1)
+
+
 def _through_object(holder: Holder) -> bool:
     """Whether the container that grows hangs off an instance's attribute (a long-lived
     object such as a Session, a client, a service), not off a module or class directly."""
     steps = list(holder.path)
-    grows = next((i for i, step in enumerate(steps) if holder.container.endswith(step)), -1)
+    grows = _growing_step(holder)
     for here, after in zip(steps[:grows], steps[1 : grows + 1]):
         kind = _step_type(here).rsplit(".", 1)[-1]
         if after.startswith(".") and kind not in _NOT_INSTANCES:
