@@ -301,7 +301,9 @@ class _Session:
         found = find_holders(
             sites, types, opts.retention_seconds, redact=opts.redact, growing=growing
         )
-        return as_plain(found, opts.retention_seconds)
+        plain = as_plain(found, opts.retention_seconds)
+        plain["sites_searched"] = len(sites)
+        return plain
 
     def burst_plan(self, verdict: Verdict) -> BurstPlan:
         return self.plan_for(burst_period(verdict))

@@ -59,8 +59,8 @@ def report(*suspects: Suspect, status: str = "leak", kind: str = "python", **mor
                   series={}, **more)  # fmt: skip
 
 
-def patterns(r: Report, versions: Any = None) -> list:
-    return [d.pattern for d in diagnose(r, versions)]
+def patterns(r: Report, versions: Any = None, **search: Any) -> list:
+    return [d.pattern for d in diagnose(r, versions, **search)]
 
 
 GLOBAL_LIST = holder(
@@ -360,11 +360,13 @@ def test_a_site_whose_objects_a_complete_search_never_met_is_a_refcount_leak(
     )
     frames = (Frame(str(src), 4, True), Frame(str(src), 7, True))
     r = report(suspect("return f'hit {hit}'", (), frames, str(src), 4))
-    (d,) = diagnose(r, {"ujson": "5.12.0"}, search_complete=True)
+    (d,) = diagnose(r, {"ujson": "5.12.0"}, search_complete=True, sites_searched=3)
     assert d.pattern == "refcount_leak" and "ujson 5.12.0" in d.summary
-    assert d.where == "hits.py:4" and "without running out of time" in d.evidence
-    # A search cut short proves nothing; nor does a site whose objects were found.
-    assert diagnose(r, {"ujson": "5.12.0"}, search_complete=False) == ()
+    assert d.where == "hits.py:4" and "not cut short" in d.evidence
+    # A search cut short proves nothing, nor one that did not sample this site, nor a
+    # site whose objects were found.
+    assert diagnose(r, {"ujson": "5.12.0"}, search_complete=False, sites_searched=3) == ()
+    assert diagnose(r, {"ujson": "5.12.0"}, search_complete=True, sites_searched=0) == ()
     found = report(suspect("return f'hit {hit}'", (GLOBAL_LIST,), frames, str(src), 4))
     assert patterns(found, {"ujson": "5.12.0"}) == ["growing_container"]
 
@@ -446,3 +448,16 @@ def test_a_growing_line_inside_a_function_cached_without_bound(
     )
     r = report(suspect("return f'<row {key}>' * 8", (), (), str(src), 6))
     assert patterns(r) == expected
+
+
+def test_a_growing_class_of_the_programs_named_task_is_no_asyncio_story() -> None:
+    jobs = (TypeGrowth("app.jobs.Task", 300, 1.0, 56.0, 4, 4),)
+    assert "asyncio_tasks" not in patterns(report(suspect("Task(n)"), growing_types=jobs))
+    real = (TypeGrowth("_asyncio.Task", 300, 1.0, 56.0, 4, 4),)
+    assert patterns(report(suspect("create_task(w())"), growing_types=real)) == ["asyncio_tasks"]
+
+
+def test_a_warning_line_is_no_registry_story_when_no_holder_search_ran() -> None:
+    line = suspect('warnings.warn(f"record {n} is deprecated")')
+    assert diagnose(report(line)) == ()
+    assert patterns(report(line), search_complete=True) == ["warnings_registry"]

@@ -231,7 +231,8 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     )
     retention = capture.retention or {}
     complete = "objects" in retention and not retention.get("cut_short", True)
-    found = diagnose(report, retention.get("versions") or {}, diagnoses, complete)
+    searched = int(retention.get("sites_searched") or 0)
+    found = diagnose(report, retention.get("versions") or {}, diagnoses, complete, searched)
     if found:
         report = replace(report, diagnoses=(*diagnoses, *found))
     book = capture.meta.get("routes")

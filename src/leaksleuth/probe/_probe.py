@@ -325,7 +325,7 @@ class Probe:
             try:
                 self._add_findings(self.outside(after))
             except Exception as exc:
-                self.note_error("retention", exc)
+                self.note_error("after_burst", exc)
         self._segment += 1
 
     def _add_findings(self, found: Dict[str, Any]) -> None:

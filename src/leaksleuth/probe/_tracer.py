@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -160,7 +161,10 @@ def _raw_traces(snap: tracemalloc.Snapshot) -> Iterable[Tuple[int, Tuple[FrameKe
     )
 
 
-_clear_type_cache = getattr(sys, "_clear_type_cache", None)
+# 3.13+ clears the type cache among its internal caches; 3.14 deprecates the older name.
+_clear_type_cache = getattr(sys, "_clear_internal_caches", None) or getattr(
+    sys, "_clear_type_cache", None
+)
 
 
 def full_pass() -> None:
@@ -170,5 +174,7 @@ def full_pass() -> None:
     stops, a bounded cache that traced and retained levels would otherwise show as
     growth. It refills at the cost of a few slower lookups."""
     if _clear_type_cache is not None:
-        _clear_type_cache()
+        # A deprecation warning turned into an error must not stop the gc pass.
+        with contextlib.suppress(Exception):
+            _clear_type_cache()
     gc.collect()

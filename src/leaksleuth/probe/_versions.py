@@ -4,32 +4,28 @@
 from __future__ import annotations
 
 import sys
-import warnings
+import types
 from typing import Dict
 
 _MAX = 400
 
 
 def imported_versions() -> Dict[str, str]:
-    """{top-level package: version} for imported packages that state one. Never raises."""
+    """{top-level package: version} for imported packages that state one. Never raises.
+
+    Read from each module's own namespace, never through ``getattr``: a module-level
+    ``__getattr__`` could warn (click, jsonschema deprecate ``__version__``) or import
+    lazily inside the program."""
     out: Dict[str, str] = {}
     try:
-        # Some packages warn when __version__ is read (click, jsonschema): not the
-        # program's business.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _read(out)
+        for name, module in list(sys.modules.items()):
+            if "." in name or name.startswith("_") or type(module) is not types.ModuleType:
+                continue
+            version = module.__dict__.get("__version__")
+            if isinstance(version, str) and 0 < len(version) <= 40:
+                out[name] = version
+                if len(out) >= _MAX:
+                    break
     except Exception:
         pass
     return out
-
-
-def _read(out: Dict[str, str]) -> None:
-    for name, module in list(sys.modules.items()):
-        if "." in name or name.startswith("_") or module is None:
-            continue
-        version = getattr(module, "__version__", None)
-        if isinstance(version, str) and 0 < len(version) <= 40:
-            out[name] = version
-            if len(out) >= _MAX:
-                return

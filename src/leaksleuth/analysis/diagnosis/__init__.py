@@ -4,9 +4,10 @@ Each family of patterns is one small module of rules (``RULES``): a pattern name
 predicate over :class:`Evidence`, the report's own findings indexed once (holders and
 their paths, growing sites and their tracebacks, growing types, which memory grows,
 native stacks, library versions). A rule that finds no evidence stays silent, and only a
-leak verdict is explained. Specific rules speak first; the generic ones (a container that
-only grows, a library's own state, a reference-count or native leak in an extension) only
-for what no specific rule told, so that one leak is told as one story.
+leak verdict is explained. Specific rules speak first, each root's objects told once; the
+generic ones (a container that only grows, a library's own state, a reference-count or
+native leak in an extension) only when no specific rule matched, and then the first of
+them alone, so that one leak is told as one story.
 
 To add a pattern: write a predicate returning :class:`Found` in the family's module, add
 it to that module's ``RULES``, and test it on the real library and on a look-alike that
@@ -15,7 +16,6 @@ must stay silent.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from leaksleuth.analysis.diagnosis import (
@@ -52,13 +52,15 @@ def diagnose(
     versions: Optional[Dict[str, str]] = None,
     already: Sequence[Diagnosis] = (),
     search_complete: bool = False,
+    sites_searched: int = 0,
 ) -> Tuple[Diagnosis, ...]:
     """The diagnoses of a leak verdict (none for any other), after ``already`` (torch's).
     ``versions``: the imported packages' versions; ``search_complete``: the holder search
-    ran to its end (not cut short by its budget)."""
+    ran to its end (not cut short by its budget); ``sites_searched``: how many of the top
+    sites it sampled objects for."""
     if report.verdict.status not in GROWING:
         return ()
-    ev = Evidence.of(report, versions, search_complete)
+    ev = Evidence.of(report, versions, search_complete, sites_searched)
     out: List[Diagnosis] = []
     told_holders = [d.holder for d in already if d.holder is not None]
     for rule in (r for r in RULES if not r.generic):
@@ -72,9 +74,8 @@ def diagnose(
         if found.holder is not None:
             told_holders.append(found.holder)
     if not (out or already):
-        rest = replace(ev, holders=[h for h in ev.holders if h not in told_holders])
         for rule in (r for r in RULES if r.generic):
-            found = rule.match(rest)
+            found = rule.match(ev)
             if found is not None:
                 out.append(told(rule.pattern, found))
                 break

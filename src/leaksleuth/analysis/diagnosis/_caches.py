@@ -102,6 +102,8 @@ def _lru_by_source(ev: Evidence, on_method: bool) -> Optional[Found]:
     track): the growing line is the body of a function cached with no bound."""
     for site in ev.sites:
         frame = site.user_frame
+        if site.suspect.holders:  # a holder tells where its objects are: another story
+            continue
         name, method = cached_function_at(frame.file, frame.line) if frame else ("", False)
         if not name or method != on_method:
             continue
@@ -132,7 +134,10 @@ _WARN_CALL = re.compile(r"(?:^|[^.\w])warn\(|warnings\.warn\(")
 def warnings_registry(ev: Evidence) -> Optional[Found]:
     holder = ev.holder_where("__warningregistry__")
     calls = [s for s in ev.sites if _WARN_CALL.search(s.source)]
-    unheld = not ev.holders or all(h.root_kind in ("native", "unknown") for h in ev.holders)
+    if ev.holders:
+        unheld = all(h.root_kind in ("native", "unknown") for h in ev.holders)
+    else:
+        unheld = ev.search_complete  # no holder is evidence only if a search ran
     if holder is None and not (calls and unheld):
         return None
     site = calls[0] if calls else ev.site_for(holder)

@@ -23,11 +23,14 @@ THREAD_FIX = (
 )
 
 
+_TASK_TYPES = ("_asyncio.Task", "asyncio.tasks.Task", "asyncio.Task")
+
+
 def tasks(ev: Evidence) -> Optional[Found]:
-    task = ev.growing_type("Task", "_asyncio.Task")
+    task = next((t for t in ev.types if t in _TASK_TYPES), None)
     if not ev.grows("tasks") and task is None:
         return None
-    held = [h for h in ev.holders if h.object_type.endswith("Task")]
+    held = [h for h in ev.holders if h.object_type in _TASK_TYPES]
     in_set = next((h for h in held if " set" in path_text(h) or "(set" in path_text(h)), None)
     # The line that creates the tasks (through create_task), before one that only runs
     # a loop (asyncio.run makes its loop in base_events.py).

@@ -98,6 +98,7 @@ class Evidence:
     # The holder search ran to its end: a site none of whose objects it found has no
     # object that Python refers to.
     search_complete: bool = False
+    sites_searched: int = 0  # the top sites whose objects the holder search sampled
 
     @classmethod
     def of(
@@ -105,8 +106,14 @@ class Evidence:
         report: Report,
         versions: Optional[Dict[str, str]] = None,
         search_complete: bool = False,
+        sites_searched: int = 0,
     ) -> Evidence:
-        ev = cls(report=report, versions=dict(versions or {}), search_complete=search_complete)
+        ev = cls(
+            report=report,
+            versions=dict(versions or {}),
+            search_complete=search_complete,
+            sites_searched=sites_searched,
+        )
         for s in report.suspects:
             user = next((f for f in s.traceback if f.user), None)
             ev.sites.append(Site(s, user))

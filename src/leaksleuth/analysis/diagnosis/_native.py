@@ -25,7 +25,6 @@ UPGRADE_FIX = (
     "growth per call) and, meanwhile, avoid the leaking call or reuse its inputs"
 )
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
-_SEARCHED_SITES = 3  # the holder search samples the top sites (CheckOptions.retention_suspects)
 _MIN_SHARE = 0.2  # of the growth the sites explain
 
 
@@ -119,13 +118,12 @@ def _unheld(ev: Evidence) -> Tuple[Optional[Site], str]:
         return ev.site_for(holder), proof
     if not ev.search_complete:
         return None, ""
-    for site in ev.sites[:_SEARCHED_SITES]:
+    for site in ev.sites[: ev.sites_searched]:
         if not site.suspect.holders and site.suspect.share >= _MIN_SHARE:
             proof = (
                 f"the memory allocated at {site.where} stays allocated, yet the holder search "
-                "walked every object the gc tracks and what they refer to, without running "
-                "out of time, and none of those objects is among them: nothing in Python "
-                "refers to them"
+                "(not cut short by its time budget) found none of its objects among those "
+                "the gc tracks and what they refer to: likely nothing in Python refers to them"
             )
             return site, proof
     return None, ""
@@ -152,14 +150,15 @@ def refcount_leak(ev: Evidence) -> Optional[Found]:
     )
 
 
-def _so_package(frames: Tuple[str, ...]) -> str:
+def _so_frame(frames: Tuple[str, ...]) -> Tuple[str, str]:
+    """The first native frame in a package's shared object, and that package."""
     for frame in frames:
         # "symbol (/.../site-packages/ujson.cpython-311-x86_64-linux-gnu.so:0)"
         inner = frame.rsplit("(", 1)[-1].rstrip(")")
         package = package_of_path(inner.rsplit(":", 1)[0])
         if package:
-            return package
-    return ""
+            return frame, package
+    return "", ""
 
 
 def native_leak(ev: Evidence) -> Optional[Found]:
@@ -167,9 +166,9 @@ def native_leak(ev: Evidence) -> Optional[Found]:
         return None
     if any(h.root_kind in _PYTHON_ROOTS for h in ev.holders):
         return None  # Python keeps it: another rule's story
-    stack = next((s for s in ev.report.native if _so_package(s.native)), None)
+    stack = next((s for s in ev.report.native if _so_frame(s.native)[1]), None)
     site = ev.sites[0] if ev.sites else None
-    lib = _so_package(stack.native) if stack else _library(ev, site)
+    frame, lib = _so_frame(stack.native) if stack else ("", _library(ev, site))
     if not lib:
         return None
     named = ev.version(lib)
@@ -177,13 +176,14 @@ def native_leak(ev: Evidence) -> Optional[Found]:
     if stack is not None:
         proof = (
             f"a native allocation stack that grows with the iterations ends in {lib}'s "
-            f"shared object: {stack.native[0]}"
+            f"shared object: {frame}"
         )
         where = stack.python[0].rsplit("/", 1)[-1] if stack.python else ""
     else:
         proof = (
-            f"the C heap grows {growth:,.0f} bytes per iteration under {at(site)}, "
-            f"a call into {lib}"
+            f"the native memory grows {growth:,.0f} bytes per iteration; the top growing "
+            f"site, {at(site)}, calls into {lib} (no native stack was recorded: "
+            "CheckOptions(native=True) or --native records one)"
         )
         where = site.where if site else ""
     return Found(

@@ -144,6 +144,8 @@ def _library_inside(ev: Evidence, holder: Holder) -> str:
     if inner is None or inner.user:
         return ""
     grows = _growing_step(holder)
+    if grows < 0:
+        return ""
     for step in holder.path[:grows]:  # a library's object that the growing container is in
         package = top_package(_step_type(step))
         if not package or package in _STDLIB or f"-packages/{package}/" not in inner.file:
