@@ -131,7 +131,11 @@ def _assert_leak_at_its_line(
     routes = _routes(report)
     assert report["verdict"]["status"] == "leak", report["verdict"]["reason"]
     leaking = routes[leak]
-    assert leaking["verdict"]["status"] == "leak", leaking
+    assert leaking["verdict"]["status"] == "leak", (
+        leaking["attribution"],
+        leaking["verdict"]["reason"],
+        leaking["suspects"][:3],
+    )
     line = _line(app_file, "LEAK-LINE")
     assert any(s["file"].endswith(app_file) and s["line"] == line for s in leaking["suspects"]), (
         leaking["suspects"]
