@@ -210,8 +210,7 @@ Matcher = Callable[[Evidence], Optional[Found]]
 @dataclass(frozen=True)
 class Rule:
     """A known pattern: its name and a predicate over the evidence (None: no match).
-    A ``generic`` rule (a growing container) speaks only for holders that no specific
-    rule told."""
+    A ``generic`` rule (a growing container) speaks only when no specific rule matched."""
 
     pattern: str
     match: Matcher
