@@ -265,8 +265,7 @@ class _Session:
             found = self._python_holders(burst)
         if torch_found:
             found = dict(found or {}, torch=torch_found)
-        # The libraries' versions, so that a diagnosis can name the release that leaks.
-        return dict(found or {}, versions=imported_versions())
+        return found
 
     def _torch_findings(self) -> Dict[str, Any]:
         """The burst seen from torch: what grew between the look at its start and now
@@ -279,13 +278,17 @@ class _Session:
             return {}
 
     def _after_burst(self) -> Dict[str, Any]:
-        """Once tracing has stopped: the CUDA blocks torch's allocator history saw."""
+        """Once tracing has stopped: the libraries' versions (so that a diagnosis can
+        name the release that leaks) and the CUDA blocks torch's allocator history saw."""
+        found: Dict[str, Any] = {"versions": imported_versions()}
         try:
             window = self._torch.finish_history(self.probe.iterations)
         except Exception as exc:
             self.probe.note_error("torch", exc)
-            return {}
-        return {"torch": window} if window else {}
+            return found
+        if window:
+            found["torch"] = window
+        return found
 
     def _python_holders(self, burst: Burst) -> Optional[Dict[str, Any]]:
         opts = self.options
