@@ -580,7 +580,7 @@ CASES = (
     Case("threads_not_joined", THREADS_LEAK, THREADS_CALM, "join", ("threads",), 300),
     Case("unclosed_files", FILES_LEAK, FILES_CALM, "with", ("never closed",)),
     Case("numpy_view", NUMPY_LEAK, NUMPY_CALM, ".copy()", ("view",), 300),
-    Case("dataframe_concat", CONCAT_LEAK, CONCAT_CALM, "concat once", ("pd.concat",), 250),
+    Case("dataframe_concat", CONCAT_LEAK, CONCAT_CALM, "concat once", ("pd.concat",), 700),
     Case("linecache", LINECACHE_LEAK, LINECACHE_CALM, "linecache", ("linecache",)),
     Case("numpy_view", NUMPY_ONE_LINE_LEAK, "", ".copy()", ("view",), 300, "one_line"),
     Case("lru_cache_unbounded", LRU_STRINGS_LEAK, "", "maxsize", ("render",), 400,
