@@ -106,3 +106,24 @@ def test_growing_tensors_are_no_allocator_story() -> None:
     report = build_report(cap)
     assert report.verdict.status == "leak" and report.verdict.kind == "gpu"
     assert report.diagnoses == ()
+
+
+def test_kept_cuda_tensors_are_told_at_the_line_whose_blocks_stay_alive() -> None:
+    cap = _capture()
+    cap.signals["gpu_allocated"] = [500.0 * MIB + MIB * i for i in cap.iteration]
+    cap.signals["gpu_reserved"] = [600.0 * MIB + MIB * i for i in cap.iteration]
+    group = {"group": "float32[262144] on cuda:0", "before": 100, "after": 120,
+             "bytes_each": MIB, "with_graph": False}  # fmt: skip
+    cpu = dict(group, group="float32[262144] on cpu", before=5, after=25)
+    cap.retention = {
+        "torch": {
+            "iterations": 20,
+            "tensor_groups": [group, cpu],
+            "gpu_window": {"iterations": 20, "stacks": alive_by_stack(_snapshot(20))},
+        }
+    }
+    report = build_report(cap)
+    assert report.verdict.status == "leak"
+    kept = [d for d in report.diagnoses if d.pattern == "kept_tensors"]
+    # 1 MiB per iteration of CUDA tensors: line 20's blocks, not line 24's 8 KiB.
+    assert [d.where for d in kept] == ["train.py:20", ""]  # no CUDA history for CPU ones

@@ -107,11 +107,21 @@ def _autograd(found: Mapping[str, Any], classifier: SourceClassifier) -> Optiona
     )
 
 
-def _kept(found: Mapping[str, Any]) -> List[Diagnosis]:
+def _kept_where(own: float, sites: Sequence[GpuSite]) -> str:
+    """The line whose CUDA blocks still alive add up to what the kept tensors hold: the
+    largest such site within a factor of two (a tensor's block is rounded up to 512 B)."""
+    for s in sites:
+        if own > 0 and own / 2 <= s.bytes_per_iteration <= own * 2:
+            return f"{os.path.basename(s.file)}:{s.line}"
+    return ""
+
+
+def _kept(found: Mapping[str, Any], sites: Sequence[GpuSite] = ()) -> List[Diagnosis]:
     n = int(found.get("iterations") or 0)
     out = []
     for g in (found.get("tensor_groups") or ())[:3]:
         per = (int(g["after"]) - int(g["before"])) / n if n else 0.0
+        where = _kept_where(per * float(g["bytes_each"]), sites) if "cuda" in g["group"] else ""
         own = f"{amount(per * float(g['bytes_each']), 'bytes')} per iteration"
         summary = f"tensors kept: {g['group']} tensors pile up, {per:.3g} per iteration"
         evidence = (
@@ -127,7 +137,7 @@ def _kept(found: Mapping[str, Any]) -> List[Diagnosis]:
             fix = KEPT_GRAPH_FIX
         else:
             summary += f" ({own})"
-        out.append(Diagnosis("kept_tensors", summary, evidence, fix))
+        out.append(Diagnosis("kept_tensors", summary, evidence, fix, where=where))
     return out
 
 
@@ -171,7 +181,7 @@ def torch_diagnoses(
     if verdict.status in ("leak", "inconclusive") and found:
         autograd = _autograd(found, classifier)
         out.extend([autograd] if autograd else [])
-        out.extend(_kept(found))
+        out.extend(_kept(found, gpu_sites(capture, classifier)))
     allocator = _allocator(trends.get("gpu_allocated"), trends.get("gpu_reserved"))
     out.extend([allocator] if allocator else [])
     return tuple(out)
