@@ -20,6 +20,7 @@ from leaksleuth._errors import (
     UsageError,
 )
 from leaksleuth.capture import Capture
+from leaksleuth.profiles._lines import LineProfile, LineStat, line_profile, profile_lines
 from leaksleuth.report import Frame, Report, SignalTrend, Suspect, TargetFailure, Verdict
 from leaksleuth.runner._state import tick
 
@@ -39,6 +40,8 @@ __all__ = [
     "CheckOptions",
     "Frame",
     "LeaksleuthError",
+    "LineProfile",
+    "LineStat",
     "Report",
     "SignalTrend",
     "Suspect",
@@ -50,6 +53,8 @@ __all__ = [
     "Verdict",
     "Watch",
     "check",
+    "line_profile",
+    "profile_lines",
     "tick",
     "watch",
 ]

@@ -4,9 +4,10 @@ import leaksleuth
 def test_public_names_are_exactly_the_documented_ones() -> None:
     assert sorted(leaksleuth.__all__) == sorted(
         [
-            "CaptureError", "Capture", "CheckOptions", "Frame", "LeaksleuthError", "Report",
-            "SignalTrend", "Suspect", "TargetError", "TargetFailure", "TargetNotCallable",
-            "TargetNotFound", "UsageError", "Verdict", "Watch", "check", "tick", "watch",
+            "CaptureError", "Capture", "CheckOptions", "Frame", "LeaksleuthError", "LineProfile",
+            "LineStat", "Report", "SignalTrend", "Suspect", "TargetError", "TargetFailure",
+            "TargetNotCallable", "TargetNotFound", "UsageError", "Verdict", "Watch", "check",
+            "line_profile", "profile_lines", "tick", "watch",
         ]
     )  # fmt: skip
     for name in leaksleuth.__all__:

@@ -1,4 +1,5 @@
-"""The command line: ``leaksleuth check TARGET``, ``run PROGRAM``, ``report CAPTURE``.
+"""The command line: ``leaksleuth check TARGET``, ``run PROGRAM``, ``report CAPTURE``,
+``live``, and the profiles ``lines TARGET`` and ``imports SCRIPT``.
 
 ``main(argv)`` returns the exit status instead of exiting, so tests can call it::
 
@@ -17,7 +18,7 @@ from typing import NoReturn, Optional
 
 from leaksleuth import __version__
 from leaksleuth._errors import LeaksleuthError
-from leaksleuth.cli import _check, _live, _report, _run
+from leaksleuth.cli import _check, _lines, _live, _report, _run
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run.add_parser(subcommands)
     _report.add_parser(subcommands)
     _live.add_parser(subcommands)
+    _lines.add_parser(subcommands)
     return parser
 
 

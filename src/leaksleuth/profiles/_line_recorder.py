@@ -1,0 +1,306 @@
+"""What each line of one function allocates, recorded while it runs (stdlib only).
+
+A line's figures come from tracemalloc's two counters, read at every line event of the
+function: the bytes traced now and the highest they reached since the last reset. Each
+line event closes the line that ran before it: what the line **allocated** is how far
+the traced bytes rose above where the line started (its high-water mark), and its
+**peak** is that high-water mark above where the *call* started. Then the peak is reset
+for the next line. Only the function's own frame gets line events (and, with ``depth``,
+the frames it calls directly, to that depth); everything it calls runs inside the line
+that called it, so a helper's allocations count at the calling line.
+
+What a line **retained** comes from two snapshots, before the first call and after the
+last, each after a full gc pass: every traced block still alive that a line of the
+function allocated (its traceback passes through that line) counts at that line. This
+needs tracebacks deep enough to reach the function's frame from the allocation: blocks
+allocated further down than the traceback limit are counted as unattributed.
+
+Memory these figures cover: whatever tracemalloc traces, that is Python's allocators
+and the libraries that report to it (numpy's array buffers do). With ``c_heap`` the C
+heap's net change per line is read too (glibc's ``mallinfo2()``, Linux only): memory
+allocated with plain ``malloc`` by C code, which tracemalloc does not see.
+
+High-water marks tell a temporary made and dropped inside one line at its largest, not
+the sum of every allocation: a line that makes a thousand 1 KiB strings one after the
+other, dropping each, allocated about 1 KiB by this measure. The Python allocators have
+no counter of allocations made that the standard library can read.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from leaksleuth.probe._signals import MallocReader
+
+# A line of the tree: the target's line, then the lines of the functions it called.
+Key = Tuple[Tuple[str, int], ...]
+
+
+@dataclass
+class LineTally:
+    """What one line of the tree did over all recorded calls."""
+
+    allocated: float = 0.0  # sum of the line's high-water marks above its start
+    peak: float = 0.0  # the highest traced bytes reached during it, above the call's start
+    hits: int = 0
+    net: float = 0.0  # the traced bytes' net change over the line
+    c_heap: float = 0.0  # the C heap's net change over the line (with ``c_heap``)
+    retained: float = 0.0  # bytes it allocated still alive after the last call
+    retained_blocks: int = 0
+
+
+@dataclass
+class LineRecording:
+    """Plain data: the tallies by line, for analysis to turn into a LineProfile."""
+
+    file: str
+    function: str
+    first_line: int
+    last_line: int
+    calls: int = 0
+    seconds: float = 0.0
+    tallies: Dict[Key, LineTally] = field(default_factory=dict)
+    unattributed_retained: float = 0.0
+    traceback_limit: int = 0
+    c_heap: bool = False
+    notes: List[str] = field(default_factory=list)
+
+
+@dataclass
+class _Open:
+    """A traced frame whose current line has not ended yet."""
+
+    frame: FrameType
+    prefix: Key
+    line: int
+    start: int  # traced bytes when the line began
+    seen: int  # the highest traced bytes seen since the line began
+    c_start: float
+
+
+def _last_line(code: CodeType) -> int:
+    lines = [line for _, _, line in code.co_lines() if line is not None]
+    return max(lines, default=code.co_firstlineno)
+
+
+class LineRecorder:
+    """Records the lines of ``code`` (and of the frames it calls, to ``depth``) in the
+    calling thread, between ``start()`` and ``stop()``.
+
+    >>> def work():
+    ...     return [0] * 1000
+    >>> recorder = LineRecorder(work.__code__)
+    >>> recorder.start()
+    >>> _ = recorder.call(work)
+    >>> recording = recorder.stop()
+    >>> recording.calls
+    1
+    """
+
+    def __init__(
+        self, code: CodeType, *, depth: int = 0, c_heap: bool = False, frames: int = 64
+    ) -> None:
+        self._code = code
+        self._depth = max(0, depth)
+        self._frames = max(1, frames)
+        self._malloc = MallocReader() if c_heap else None
+        self._stack: List[_Open] = []
+        self._local = self._on_event
+        self._own = 0  # what reading the counters itself adds to each line (calibrated)
+        self._call_start = 0
+        self._call_began = 0.0
+        self._started_tracing = False
+        self._paused_other = False
+        self._before: Optional[tracemalloc.Snapshot] = None
+        self.recording = LineRecording(
+            file=code.co_filename,
+            function=code.co_name,
+            first_line=code.co_firstlineno,
+            last_line=_last_line(code),
+            c_heap=self._malloc is not None and self._malloc.available,
+        )
+
+    # -- starting and stopping -----------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin tracing allocations (unless the program already does): the baseline."""
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(self._frames)
+            self._started_tracing = True
+        self.recording.traceback_limit = tracemalloc.get_traceback_limit()
+        self._own = _own_bytes_per_line(self._malloc is not None)
+        gc.collect()
+        self._before = tracemalloc.take_snapshot()
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` with line events on: only while it runs, so that the rest of the
+        program runs at full speed between calls."""
+        previous = sys.gettrace()
+        if previous is not None and not self._paused_other:
+            self._paused_other = True
+            self.recording.notes.append(
+                "another trace function (a debugger or coverage) was paused during the calls"
+            )
+        self._stack.clear()
+        sys.settrace(self._on_call)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sys.settrace(previous)
+            self._stack.clear()
+
+    def stop(self) -> LineRecording:
+        """Attribute what is still alive, stop tracing if it started it, and return the
+        recording."""
+        gc.collect()
+        if self._before is not None:
+            after = tracemalloc.take_snapshot()
+            self._attribute_retained(after.compare_to(self._before, "traceback"))
+            self._before = None
+        if self._started_tracing:
+            tracemalloc.stop()
+            self._started_tracing = False
+        return self.recording
+
+    # -- the trace functions ---------------------------------------------------------------
+
+    def _on_call(self, frame: FrameType, event: str, arg: Any) -> Optional[Callable[..., Any]]:
+        stack = self._stack
+        if not stack:
+            if frame.f_code is not self._code:
+                return None
+            self._begin_call()
+        elif len(stack) > self._depth or frame.f_back is not stack[-1].frame:
+            return None
+        self._push(frame)
+        return self._local
+
+    def _begin_call(self) -> None:
+        self._call_began = time.perf_counter()
+        self._call_start = tracemalloc.get_traced_memory()[0]
+
+    def _push(self, frame: FrameType) -> None:
+        stack = self._stack
+        prefix: Key = ()
+        if stack:
+            parent = stack[-1]
+            prefix = (*parent.prefix, (parent.frame.f_code.co_filename, parent.line))
+        tracemalloc.reset_peak()
+        now = tracemalloc.get_traced_memory()[0]
+        c_now = self._malloc() if self._malloc is not None else 0.0
+        stack.append(_Open(frame, prefix, 0, now, now, c_now))
+
+    def _on_event(self, frame: FrameType, event: str, arg: Any) -> Optional[Callable[..., Any]]:
+        if event == "line":
+            self._next_line(frame)
+        elif event == "return":
+            self._return()
+        # The same bound method each time: a new one would be an allocation inside the
+        # line that runs next.
+        return self._local
+
+    def _observe(self) -> int:
+        """The traced bytes now; every open line learns the highest reached meanwhile."""
+        now, peak = tracemalloc.get_traced_memory()
+        for open_ in self._stack:
+            if peak > open_.seen:
+                open_.seen = peak
+        return now
+
+    def _close(self, open_: _Open, now: int) -> None:
+        if open_.line == 0:  # the frame's start, before its first line
+            return
+        key = (*open_.prefix, (open_.frame.f_code.co_filename, open_.line))
+        tally = self.recording.tallies.get(key)
+        if tally is None:
+            tally = self.recording.tallies[key] = LineTally()
+        tally.allocated += max(0, open_.seen - open_.start - self._own)
+        tally.peak = max(tally.peak, float(open_.seen - self._call_start - self._own))
+        tally.hits += 1
+        tally.net += now - open_.start
+        if self._malloc is not None:
+            tally.c_heap += self._malloc() - open_.c_start
+
+    def _next_line(self, frame: FrameType) -> None:
+        now = self._observe()
+        stack = self._stack
+        if not stack or stack[-1].frame is not frame:
+            return
+        top = stack[-1]
+        self._close(top, now)
+        top.line = frame.f_lineno
+        tracemalloc.reset_peak()
+        top.start = top.seen = tracemalloc.get_traced_memory()[0]
+        if self._malloc is not None:
+            top.c_start = self._malloc()
+
+    def _return(self) -> None:
+        now = self._observe()
+        if not self._stack:
+            return
+        self._close(self._stack.pop(), now)
+        tracemalloc.reset_peak()
+        if not self._stack:
+            self.recording.calls += 1
+            self.recording.seconds += time.perf_counter() - self._call_began
+
+    # -- what stayed alive ---------------------------------------------------------------
+
+    def _key_of(self, frames: List[tracemalloc.Frame]) -> Optional[Key]:
+        """The tree line a traceback passes through: the outermost frame of the
+        function, then the frames it called, as deep as the recording goes."""
+        rec = self.recording
+        for i, f in enumerate(frames):  # oldest first
+            if f.filename == rec.file and rec.first_line <= f.lineno <= rec.last_line:
+                if any(g.filename == __file__ for g in frames[i + 1 :]):
+                    return None  # the recorder's own bookkeeping, inside the traced frame
+                inner = frames[i : i + 1 + self._depth]
+                return tuple((g.filename, g.lineno) for g in inner)
+        return None
+
+    def _attribute_retained(self, stats: List[tracemalloc.StatisticDiff]) -> None:
+        rec = self.recording
+        for stat in stats:
+            if stat.size_diff <= 0:
+                continue
+            key = self._key_of(list(stat.traceback))
+            if key is None:
+                # Cut short by the traceback limit: it may have been the function's.
+                total = getattr(stat.traceback, "total_nframe", None) or 0
+                if total > len(stat.traceback):
+                    rec.unattributed_retained += stat.size_diff
+                continue
+            # Each line of the path counts it: a caller's line holds what its callee kept.
+            for n in range(1, len(key) + 1):
+                tally = rec.tallies.get(key[:n])
+                if tally is None:
+                    break
+                tally.retained += stat.size_diff
+                tally.retained_blocks += max(0, stat.count_diff)
+
+
+def _empty_lines() -> int:
+    x = 0
+    x = 1
+    x = 2
+    return x
+
+
+def _own_bytes_per_line(c_heap: bool) -> int:
+    """What the counters' own reading leaves in a line's high-water mark (the reading's
+    result objects, some 64 bytes), measured on lines that allocate nothing."""
+    probe = LineRecorder(_empty_lines.__code__, c_heap=c_heap)
+    for _ in range(5):
+        probe.call(_empty_lines)
+    tallies = probe.recording.tallies.values()
+    per_line = sorted(t.allocated / t.hits for t in tallies if t.hits)
+    return int(per_line[len(per_line) // 2]) if per_line else 0
+
+
+__all__ = ["Key", "LineRecorder", "LineRecording", "LineTally"]
