@@ -33,6 +33,8 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
+from tracemalloc import get_traced_memory as _traced
+from tracemalloc import reset_peak as _reset_peak
 from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -46,10 +48,10 @@ Key = Tuple[Tuple[str, int], ...]
 class LineTally:
     """What one line of the tree did over all recorded calls."""
 
-    allocated: float = 0.0  # sum of the line's high-water marks above its start
-    peak: float = 0.0  # the highest traced bytes reached during it, above the call's start
+    allocated: int = 0  # sum of the line's high-water marks above its start
+    peak: int = 0  # the highest traced bytes reached during it, above the call's start
     hits: int = 0
-    net: float = 0.0  # the traced bytes' net change over the line
+    net: int = 0  # the traced bytes' net change over the line
     c_heap: float = 0.0  # the C heap's net change over the line (with ``c_heap``)
     retained: float = 0.0  # bytes it allocated still alive after the last call
     retained_blocks: int = 0
@@ -111,6 +113,8 @@ class LineRecorder:
         self._frames = max(1, frames)
         self._malloc = MallocReader() if c_heap else None
         self._stack: List[_Open] = []
+        self._lines: Dict[int, LineTally] = {}  # the function's own lines, by number
+        self._by_frame: Dict[Key, Dict[int, LineTally]] = {}  # called functions' lines
         self._local = self._on_event
         self._own = 0  # what reading the counters itself adds to each line (calibrated)
         self._call_start = 0
@@ -158,6 +162,7 @@ class LineRecorder:
     def stop(self) -> LineRecording:
         """Attribute what is still alive, stop tracing if it started it, and return the
         recording."""
+        self._gather()
         gc.collect()
         if self._before is not None:
             after = tracemalloc.take_snapshot()
@@ -183,7 +188,7 @@ class LineRecorder:
 
     def _begin_call(self) -> None:
         self._call_began = time.perf_counter()
-        self._call_start = tracemalloc.get_traced_memory()[0]
+        self._call_start = tracemalloc.get_traced_memory()[0] + self._own
 
     def _push(self, frame: FrameType) -> None:
         stack = self._stack
@@ -197,58 +202,70 @@ class LineRecorder:
         stack.append(_Open(frame, prefix, 0, now, now, c_now))
 
     def _on_event(self, frame: FrameType, event: str, arg: Any) -> Optional[Callable[..., Any]]:
+        # The hot path: every allocation made here is traced too, with its traceback, so
+        # it reads the counters once and allocates as little as it can.
+        now, peak = _traced()
+        stack = self._stack
+        for open_ in stack:
+            if peak > open_.seen:
+                open_.seen = peak
+        if not stack:
+            return self._local
+        top = stack[-1]
         if event == "line":
-            self._next_line(frame)
-        elif event == "return":
-            self._return()
+            if top.frame is frame:
+                if top.line:
+                    self._close(top, now)
+                top.line = frame.f_lineno
+                _reset_peak()
+                top.seen = now
+                top.start = now + self._own  # the reading's own bytes are not the line's
+                if self._malloc is not None:
+                    top.c_start = self._malloc()
+        elif event == "return" and top.frame is frame:
+            stack.pop()
+            if top.line:
+                self._close(top, now)
+            _reset_peak()
+            if not stack:
+                self.recording.calls += 1
+                self.recording.seconds += time.perf_counter() - self._call_began
         # The same bound method each time: a new one would be an allocation inside the
         # line that runs next.
         return self._local
 
-    def _observe(self) -> int:
-        """The traced bytes now; every open line learns the highest reached meanwhile."""
-        now, peak = tracemalloc.get_traced_memory()
-        for open_ in self._stack:
-            if peak > open_.seen:
-                open_.seen = peak
-        return now
-
     def _close(self, open_: _Open, now: int) -> None:
-        if open_.line == 0:  # the frame's start, before its first line
-            return
-        key = (*open_.prefix, (open_.frame.f_code.co_filename, open_.line))
-        tally = self.recording.tallies.get(key)
+        tallies = self._lines if not open_.prefix else self._nested(open_)
+        tally = tallies.get(open_.line)
         if tally is None:
-            tally = self.recording.tallies[key] = LineTally()
-        tally.allocated += max(0, open_.seen - open_.start - self._own)
-        tally.peak = max(tally.peak, float(open_.seen - self._call_start - self._own))
+            tally = tallies[open_.line] = LineTally()
+        # Each subtraction makes an int, and each int is a traced allocation: the fewest.
+        if open_.seen > open_.start:
+            tally.allocated += open_.seen - open_.start
+        high = open_.seen - self._call_start
+        if high > tally.peak:
+            tally.peak = high
         tally.hits += 1
-        tally.net += now - open_.start
         if self._malloc is not None:
+            tally.net += now - open_.start
             tally.c_heap += self._malloc() - open_.c_start
 
-    def _next_line(self, frame: FrameType) -> None:
-        now = self._observe()
-        stack = self._stack
-        if not stack or stack[-1].frame is not frame:
-            return
-        top = stack[-1]
-        self._close(top, now)
-        top.line = frame.f_lineno
-        tracemalloc.reset_peak()
-        top.start = top.seen = tracemalloc.get_traced_memory()[0]
-        if self._malloc is not None:
-            top.c_start = self._malloc()
+    def _nested(self, open_: _Open) -> Dict[int, LineTally]:
+        key = (*open_.prefix, (open_.frame.f_code.co_filename, 0))
+        found = self._by_frame.get(key)
+        if found is None:
+            found = self._by_frame[key] = {}
+        return found
 
-    def _return(self) -> None:
-        now = self._observe()
-        if not self._stack:
-            return
-        self._close(self._stack.pop(), now)
-        tracemalloc.reset_peak()
-        if not self._stack:
-            self.recording.calls += 1
-            self.recording.seconds += time.perf_counter() - self._call_began
+    def _gather(self) -> None:
+        """The tallies under their tree keys, in the recording."""
+        tallies = self.recording.tallies
+        for line, tally in self._lines.items():
+            tallies[((self.recording.file, line),)] = tally
+        for key, by_line in self._by_frame.items():
+            for line, tally in by_line.items():
+                tallies[(*key[:-1], (key[-1][0], line))] = tally
+        self._lines, self._by_frame = {}, {}
 
     # -- what stayed alive ---------------------------------------------------------------
 
@@ -298,8 +315,7 @@ def _own_bytes_per_line(c_heap: bool) -> int:
     probe = LineRecorder(_empty_lines.__code__, c_heap=c_heap)
     for _ in range(5):
         probe.call(_empty_lines)
-    tallies = probe.recording.tallies.values()
-    per_line = sorted(t.allocated / t.hits for t in tallies if t.hits)
+    per_line = sorted(t.allocated / t.hits for t in probe._lines.values() if t.hits)
     return int(per_line[len(per_line) // 2]) if per_line else 0
 
 
