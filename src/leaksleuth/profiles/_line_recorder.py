@@ -38,6 +38,7 @@ from tracemalloc import reset_peak as _reset_peak
 from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from leaksleuth._api import _OlderObjectsFrozen
 from leaksleuth.probe._signals import MallocReader
 
 # A line of the tree: the target's line, then the lines of the functions it called.
@@ -120,6 +121,7 @@ class LineRecorder:
         self._call_start = 0
         self._call_began = 0.0
         self._started_tracing = False
+        self._frozen: Optional[_OlderObjectsFrozen] = None
         self._paused_other = False
         self._before: Optional[tracemalloc.Snapshot] = None
         self.recording = LineRecording(
@@ -132,15 +134,22 @@ class LineRecorder:
 
     # -- starting and stopping -----------------------------------------------------------
 
-    def start(self) -> None:
-        """Begin tracing allocations (unless the program already does): the baseline."""
+    def start(self, *, freeze_older: bool = False) -> None:
+        """Begin tracing allocations (unless the program already does): the baseline.
+
+        ``freeze_older`` moves the objects that exist now out of the gc's reach until
+        ``stop()`` (``gc.freeze()``), so that its full pass walks only what the calls
+        made: with numpy imported that is tens of milliseconds less. For a short profile
+        of calls in a row, not a running program's."""
+        if freeze_older:
+            self._frozen = _OlderObjectsFrozen()
+            self._frozen.freeze()
         if not tracemalloc.is_tracing():
             tracemalloc.start(self._frames)
             self._started_tracing = True
         self.recording.traceback_limit = tracemalloc.get_traceback_limit()
         self._own = _own_bytes_per_line(self._malloc is not None)
-        gc.collect()
-        self._before = tracemalloc.take_snapshot()
+        self._before = tracemalloc.take_snapshot()  # no gc first: it holds only new traces
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call ``fn`` with line events on: only while it runs, so that the rest of the
@@ -171,6 +180,9 @@ class LineRecorder:
         if self._started_tracing:
             tracemalloc.stop()
             self._started_tracing = False
+        if self._frozen is not None:
+            self._frozen.thaw()
+            self._frozen = None
         return self.recording
 
     # -- the trace functions ---------------------------------------------------------------

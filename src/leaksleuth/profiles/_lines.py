@@ -201,7 +201,7 @@ def line_profile(
     it in the profile. What ``fn`` raises propagates, and nothing is reported.
     """
     recorder = LineRecorder(_code_of(fn), depth=depth, c_heap=c_heap, frames=frames)
-    recorder.start()
+    recorder.start(freeze_older=True)
     try:
         for _ in range(calls):
             recorder.call(fn, *args, **kwargs)
