@@ -202,7 +202,7 @@ class _Session:
             found = native_stacks(call, n=opts.native_window)
         except NativeUnavailable as exc:
             found = {"unavailable": str(exc)}
-        except Exception as exc:  # the target raised inside the window
+        except (Exception, SystemExit) as exc:  # the target raised inside the window
             self.probe.note_error("native", exc)
             return
         finally:
@@ -394,7 +394,7 @@ def _call(session: _Session, call: Callable[[], object]) -> bool:
     """One iteration. False if the target raised (the error is recorded)."""
     try:
         call()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in the target ends the run, not us
         session.probe.record_target_error(exc)
         return False
     session.probe.tick()

@@ -37,6 +37,19 @@ def work():
         raise ValueError("boom")
 """
 
+EXITS_ON_THIRD_CALL = """\
+import sys
+
+calls = 0
+
+
+def work():
+    global calls
+    calls += 1
+    if calls == 3:
+        sys.exit(3)
+"""
+
 CHATTY = """\
 def work():
     print("hello from the target")
@@ -111,6 +124,27 @@ def test_a_target_that_raises_exits_2_and_the_report_says_so(
     out = " ".join(capsys.readouterr().out.split())
     assert status == 2
     assert "the target raised ValueError('boom') at iteration 5" in out
+
+
+def test_a_target_that_calls_sys_exit_ends_the_run_with_its_code_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # sys.exit(3) must not become leaksleuth's own status 3, "inconclusive".
+    status = main(["check", target(tmp_path, EXITS_ON_THIRD_CALL), *ITERATIONS])
+    out = " ".join(capsys.readouterr().out.split())
+    assert status == 2
+    assert "the target ended with sys.exit(3) at iteration 3" in out
+
+
+def test_a_target_that_raises_shows_its_own_frames_not_the_tools(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["check", target(tmp_path, RAISES_ON_FIFTH_CALL), "--json", *ITERATIONS])
+    failure = json.loads(capsys.readouterr().out)["target_failure"]
+    assert status == 2
+    frames = [line for line in failure["traceback"] if line.lstrip().startswith("File ")]
+    assert frames and all("leaksleuth" not in f.split(",")[0] for f in frames), frames
+    assert 'raise ValueError("boom")' in "\n".join(failure["traceback"])
 
 
 def test_a_target_that_raises_still_gets_a_json_report(

@@ -28,6 +28,8 @@ from leaksleuth.probe._signals import (
 from leaksleuth.probe._tracer import BurstRecorder, full_pass
 
 _MAX_PROBE_ERRORS = 20
+# leaksleuth's own files: the frames a target's traceback leaves out.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _MAX_SETTLED = 256  # post-gc level records kept (the first and the latest)
 T = TypeVar("T")
 
@@ -348,12 +350,20 @@ class Probe:
 
     # -- errors -----------------------------------------------------------------------
     def record_target_error(self, exc: BaseException) -> None:
-        """The watched code raised at the current iteration."""
-        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        """The watched code raised (or called ``sys.exit()``) at the current iteration.
+        The traceback starts at the first frame outside leaksleuth: the frames that
+        called the target are the tool's, not the user's."""
+        first = exc.__traceback__
+        while first is not None and first.tb_frame.f_code.co_filename.startswith(_PACKAGE):
+            first = first.tb_next
+        tb = traceback.format_exception(type(exc), exc, first or exc.__traceback__)
+        message = str(exc)
+        if isinstance(exc, SystemExit):
+            message = f"sys.exit({exc.code!r})"
         self._target_error = RecordedError(
             iteration=self.iterations + 1,
             type=type(exc).__name__,
-            message=_short(str(exc)),
+            message=_short(message),
             traceback=tuple(line.rstrip() for line in tb[-6:]),
         )
 

@@ -347,8 +347,10 @@ read values.</p>
   }
   const notes = document.getElementById("notes");
   for (const n of [...(R.notes || []), ...(R.probe_errors || [])]) notes.append(el("li", {}, n));
-  if (R.target_failure) notes.append(el("li", {}, "the target raised " + R.target_failure.type + ": " +
-    R.target_failure.message + " at iteration " + R.target_failure.iteration));
+  if (R.target_failure) notes.append(el("li", {}, (R.target_failure.type === "SystemExit"
+    ? "the target ended with " + R.target_failure.message
+    : "the target raised " + R.target_failure.type + ": " + R.target_failure.message) +
+    " at iteration " + R.target_failure.iteration));
   document.body.setAttribute("data-rendered", "yes");
   // Shown in a notebook (an iframe of the output, see embed()): the frame fits the page.
   let frame = null;

@@ -150,12 +150,13 @@ def failure_section(report: Report) -> Optional[Text]:
         if before > 0
         else "no iteration finished before it"
     )
-    text = Text()
-    text.append(
-        f"the target raised {failure.type}({failure.message!r}) at iteration "
-        f"{failure.iteration}; {covered}",
-        style="ls.error",
+    what = (
+        f"the target ended with {failure.message}"
+        if failure.type == "SystemExit"
+        else f"the target raised {failure.type}({failure.message!r})"
     )
+    text = Text()
+    text.append(f"{what} at iteration {failure.iteration}; {covered}", style="ls.error")
     for line in _traceback_lines(failure.traceback)[-MAX_FAILURE_LINES:]:
         text.append(f"\n    {line}", style="ls.dim")
     return text
