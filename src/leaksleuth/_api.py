@@ -295,15 +295,17 @@ class _Session:
         analysis = opts.analysis
         classifier = SourceClassifier(analysis.user_files)
         top = opts.retention_suspects
-        suspects = find_suspects([burst], classifier, analysis.attribution)[:top]
+        every = find_suspects([burst], classifier, analysis.attribution)
+        suspects = every[:top]
         growing = [g.type for g in growing_types([burst], limit=1000)]
         types = growing[:top]
         if not suspects and not types:
             return None
         sites = [(s.file, s.line) for s in suspects]
         found = find_holders(
-            sites, types, opts.retention_seconds, redact=opts.redact, growing=growing
-        )
+            sites, types, opts.retention_seconds, redact=opts.redact, growing=growing,
+            parts=[(s.file, s.line) for s in every],
+        )  # fmt: skip
         plain = as_plain(found, opts.retention_seconds)
         plain["sites_searched"] = len(sites)
         return plain

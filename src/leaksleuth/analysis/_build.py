@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
 from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._combine import combine_verdict
+from leaksleuth.analysis._groups import leak_groups, one_story_each
 from leaksleuth.analysis._holders import attach_holders
 from leaksleuth.analysis._memory import (
     ALLOCATOR_ADVICE,
@@ -208,6 +209,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     types = growing_types(capture.bursts) if verdict.status in ("leak", "inconclusive") else ()
     suspects, loose = attach_holders(suspects, capture.retention, types)
     classifier = SourceClassifier(config.user_files)
+    leaks = leak_groups(suspects, capture.retention, classifier)
     by_signal = {t.signal: t for t in trends}
     diagnoses = torch_diagnoses(capture, verdict, {**by_signal, **extra}, classifier)
     verdict = with_story(verdict, diagnoses)
@@ -227,6 +229,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         native=native_stacks(capture),
         gpu=gpu_sites(capture, classifier),
         diagnoses=diagnoses,
+        leaks=leaks,
         meta=dict(capture.meta, iterations_run=capture.iterations_run, **_window_meta(capture)),
     )
     retention = capture.retention or {}
@@ -234,7 +237,8 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     searched = int(retention.get("sites_searched") or 0)
     found = diagnose(report, retention.get("versions") or {}, diagnoses, complete, searched)
     if found:
-        report = replace(report, diagnoses=(*diagnoses, *found))
+        told = one_story_each((*diagnoses, *found), leaks)
+        report = replace(report, diagnoses=told)
     book = capture.meta.get("routes")
     if book:  # a web service's process: a verdict per route (leaksleuth.web)
         report = replace(report, routes=route_reports(report.verdict, report.suspects, book))

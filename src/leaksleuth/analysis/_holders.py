@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from leaksleuth.analysis._groups import is_cache_holder
 from leaksleuth.report import Holder, Suspect, TypeGrowth
 
 _INDEX = re.compile(r"^\[\d+\]$")
@@ -86,8 +87,15 @@ def group_holders(objects: Sequence[Mapping[str, Any]]) -> List[Tuple[Holder, Li
             object_bytes=int(first["size"]),
         )
         out.append((holder, members))
-    # A path found says more than "no root found"; among equals, more objects first.
-    out.sort(key=lambda hm: (_RANK.get(hm[0].root_kind, 0), -hm[0].objects_sampled))
+    # A path found says more than "no root found", a strong path more than a cache the
+    # objects pass through; among equals, more objects first.
+    out.sort(
+        key=lambda hm: (
+            _RANK.get(hm[0].root_kind, 0),
+            is_cache_holder(hm[0]),
+            -hm[0].objects_sampled,
+        )
+    )
     return out
 
 

@@ -25,7 +25,7 @@ import threading
 import time
 import types
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import compress, filterfalse, repeat
 from operator import is_, not_
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -46,6 +46,9 @@ from leaksleuth.probe._sampling import Sample, _modules_by_likelihood, sample_ob
 
 _MAX_DEPTH = 12
 _MAX_FRONTIER = 96  # referrers followed per level: a shortest path needs only one
+# The walk down from a sampled object to the other sites' objects it holds (``contains``).
+_CONTAINS_DEPTH = 12
+_CONTAINS_NODES = 20_000
 _CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
 # The walk down from the roots (``_Down``): levels of referents read below a batch of
 # modules, objects one level takes at most (each costs an id(), an allocation, slow while
@@ -77,6 +80,9 @@ class HeldObject:
     root: str  # "module app.service", "class app.Model", "thread worker", "" if none found
     root_kind: str  # module|class|frame|thread|sys.modules|gc.garbage|native|cycle|unknown
     path: Tuple[PathStep, ...]  # root first, the object last
+    # The searched sites whose objects it holds, a few levels down ("file", line, the
+    # type of the first such object): one leaked object graph made by several lines.
+    contains: Tuple[Tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -713,11 +719,13 @@ def find_holders(
     per_group: int = 3,
     redact: bool = True,
     growing: Sequence[str] = (),
+    parts: Sequence[FrameKey] = (),
 ) -> RetentionResult:
     """Sample leaked objects and find the shortest path from a root to each.
 
     ``types_wanted`` are sampled; ``growing`` (every type whose count grows) only helps
-    recognise new objects.
+    recognise new objects; ``parts`` (every growing site, searched or not) are the sites
+    whose objects a sampled object is noted to hold (``HeldObject.contains``).
 
     The work runs in a thread of its own, the caller waiting. tracemalloc traces while
     it runs, and each allocation captures the allocating thread's stack, the line of
@@ -726,7 +734,7 @@ def find_holders(
     3.11), and the search allocates at every step.
     """
     return in_fresh_thread(
-        lambda: _find_holders(sites, types_wanted, budget_s, per_group, redact, growing),
+        lambda: _find_holders(sites, types_wanted, budget_s, per_group, redact, growing, parts),
         "leaksleuth-holders",
     )
 
@@ -738,6 +746,7 @@ def _find_holders(
     per_group: int,
     redact: bool,
     growing: Sequence[str],
+    parts: Sequence[FrameKey] = (),
 ) -> RetentionResult:
     start = time.perf_counter()
     deadline = start + budget_s
@@ -755,8 +764,11 @@ def _find_holders(
     unsure = _look_down(anchors, results, search, roots, sites, growing)
     held: List[HeldObject] = []
     sample: Optional[Sample] = None
+    below = _SitesBelow(roots, [*sites, *parts], deadline + budget_s * 0.25)
     for k, (sample, hit) in enumerate(zip(picked, results)):
-        held.append(_held(sample.obj, hit, search, sample.tail, redact, k in unsure))
+        one = _held(sample.obj, hit, search, sample.tail, redact, k in unsure)
+        contains = below.of(sample.obj)
+        held.append(replace(one, contains=contains) if contains else one)
     searched = len(picked)
     del picked, anchors, results, sample
     return RetentionResult(
@@ -765,6 +777,42 @@ def _find_holders(
         seconds=time.perf_counter() - start,
         cut_short=search.cut_short or sampling_cut or bool(unsure),
     )
+
+
+class _SitesBelow:
+    """Which other searched sites' objects a sampled object holds, a few levels down: a
+    figure holds the lines, texts and caches that other lines of the same request made.
+    Modules, classes, frames and code are not walked into (everything hangs off them)."""
+
+    def __init__(self, roots: _Roots, sites: Sequence[FrameKey], deadline: float) -> None:
+        self.sites = {tuple(s) for s in sites}
+        self.skip = {*roots.module_dicts, *roots.modules, roots.sys_modules, roots.garbage}
+        self.deadline = deadline
+
+    def of(self, obj: Any) -> Tuple[Tuple[str, int, str], ...]:
+        """(file, line, type) of each searched site met below ``obj``, nearest first."""
+        found: Dict[FrameKey, str] = {}
+        seen = {id(obj)}
+        level = [obj]
+        for _ in range(_CONTAINS_DEPTH):
+            if not level or len(seen) > _CONTAINS_NODES or time.perf_counter() > self.deadline:
+                break
+            nxt = []
+            for child in gc.get_referents(*level):
+                i = id(child)
+                if i in seen or i in self.skip or isinstance(child, _NOT_BELOW):
+                    continue
+                seen.add(i)
+                nxt.append(child)
+                for frame in traceback_of(child) or ():
+                    if frame in self.sites:
+                        found.setdefault(frame, type_name(child))
+                        break
+            level = nxt
+        return tuple((f, ln, t) for (f, ln), t in found.items())
+
+
+_NOT_BELOW = (type, types.ModuleType, types.FrameType, types.CodeType)
 
 
 def _look_down(

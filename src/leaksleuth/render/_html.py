@@ -119,6 +119,7 @@ ul.notes li { margin: 2px 0; }
 </header>
 <section id="verdict" class="verdict"></section>
 <div id="diagnoses"></div>
+<div id="leaks"></div>
 <div id="routes"></div>
 <h2>Signals per iteration</h2>
 <p class="muted">Shaded: warm-up. Dashed: the trend after warm-up. Move the pointer over a chart to
@@ -314,6 +315,23 @@ read values.</p>
       if (d.where) card.append(el("div", {}, "at " + d.where));
       card.append(el("div", { class: "muted" }, "evidence: " + d.evidence));
       card.append(el("div", {}, "fix: " + d.fix));
+      box.append(card);
+    }
+  }
+  const leaks = R.leaks || [];
+  if (R.verdict.status === "leak" && leaks.length) {
+    const box = document.getElementById("leaks");
+    box.append(el("h2", {}, "Leaks"));
+    for (const g of leaks) {
+      const sites = el("ul", {});
+      for (const s of g.suspects || []) sites.append(el("li", {},
+        el("span", { class: "path" }, s.file + ":" + s.line), " " + Math.round(100 * s.share) + "% ",
+        el("code", {}, s.source || "")));
+      const card = el("details", { class: "suspect leak", "data-site": g.site },
+        el("summary", {}, el("b", {}, g.headline)));
+      if (g.holder && g.holder.root_kind !== "unknown")
+        card.append(el("div", { class: "path" }, "held by " + g.holder.path.join(" \u2192 ")));
+      card.append(sites);
       box.append(card);
     }
   }

@@ -253,6 +253,33 @@ def diagnosis_section(report: Report) -> Optional[Group]:
     return Group(*parts)
 
 
+def leaks_section(report: Report, *, cwd: str, limit: int = 4, sites: int = 5) -> Optional[Group]:
+    """One story per leaked object graph: its headline, what holds it, and its sites
+    folded under it (the details are in the suspects below). Shown when the sites of
+    a leak make more than one story's worth: several sites, or several groups."""
+    groups = report.leaks
+    if report.verdict.status != "leak" or not groups:
+        return None
+    if len(groups) == 1 and len(groups[0].suspects) == 1:
+        return None  # the one suspect below tells it
+    parts: list[RenderableType] = [Text("Leaks", style="ls.heading")]
+    for n, group in enumerate(groups[:limit], start=1):
+        parts.append(Text(f"  {n}. {group.headline}", style="ls.site"))
+        if group.holder is not None and group.holder.root_kind != "unknown":
+            parts.append(Text(f"     held by {' -> '.join(group.holder.path)}", style="ls.dim"))
+        for suspect in group.suspects[:sites]:
+            where = f"{short_path(suspect.file, cwd)}:{suspect.line}"
+            parts.append(
+                Text(f"     {suspect.share:4.0%}  {where}  {suspect.source}", style="ls.dim")
+            )
+        if len(group.suspects) > sites:
+            parts.append(Text(f"     and {len(group.suspects) - sites} more sites", style="ls.dim"))
+    if len(groups) > limit:
+        rest = sum(g.share for g in groups[limit:])
+        parts.append(Text(f"  and {len(groups) - limit} smaller ones ({rest:.0%} of the growth)"))
+    return Group(*parts)
+
+
 def gpu_section(report: Report, *, cwd: str, limit: int = 3) -> Optional[Group]:
     """The lines whose CUDA allocations stayed alive over torch's allocator history."""
     if not report.gpu:
@@ -411,6 +438,7 @@ def render(report: Report, *, width: int = 100, color: bool = False, max_suspect
         verdict_section(report),
         failure_section(report),
         diagnosis_section(report),
+        leaks_section(report, cwd=os.getcwd()),
         routes_section(report, cwd=os.getcwd()),
         memory_chart(report, width=width),
         memory_section(report),

@@ -145,6 +145,25 @@ class Suspect:
 
 
 @dataclass(frozen=True)
+class LeakGroup:
+    """One leaked object graph, told once: the suspects whose objects are parts of one
+    another (or that one user call reached), headed by the site that made its top.
+
+    ``suspects`` are the group's sites, the head first; ``holder`` keeps the head's
+    objects (a cache they only pass through is not chosen when a stronger path exists).
+    """
+
+    headline: str
+    site: str  # "file.py:line" of the head's allocation site
+    root_type: str  # the type of the top object the sites' objects are parts of
+    bytes_per_iteration: float
+    share: float  # of the growth explained by all suspects, 0..1
+    holder: Optional[Holder]
+    suspects: Tuple[Suspect, ...]
+    library_only: bool = False  # no user line made it: a library call's own growth
+
+
+@dataclass(frozen=True)
 class TargetFailure:
     """The watched code raised; the iterations before it are still in the report."""
 
@@ -260,6 +279,7 @@ class Report:
     gpu: Tuple[GpuSite, ...] = ()  # CUDA allocation lines that leak (torch's history)
     diagnoses: Tuple[Diagnosis, ...] = ()  # recognised causes, with their fix
     routes: Tuple[RouteReport, ...] = ()  # a web service's routes (leaksleuth.web)
+    leaks: Tuple[LeakGroup, ...] = ()  # the suspects as one story per leaked object graph
 
     def _repr_html_(self) -> str:
         """Jupyter shows the HTML report (the ``--html`` page, framed for a notebook)."""
@@ -282,6 +302,7 @@ class Report:
         data["schema_version"] = REPORT_SCHEMA_VERSION
         data["diagnosis"] = data.pop("diagnoses")
         suspects = [*data["suspects"], *(s for r in data["routes"] for s in r["suspects"])]
+        suspects += [s for g in data["leaks"] for s in g["suspects"]]
         for s in suspects:
             s["traceback"] = [f"{f['file']}:{f['line']}" for f in s["traceback"]]
         data["series"] = {k: [_clean(v) for v in vs] for k, vs in self.series.items()}
