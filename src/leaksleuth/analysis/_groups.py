@@ -106,17 +106,16 @@ def _headline(group: LeakGroup) -> str:
 def _head(members: List[int], edges: Set[Tuple[int, int]], suspects: Sequence[Suspect],
           user: Sequence[bool]) -> int:  # fmt: skip
     """The member no other member holds; where they hold one another (parents and
-    children referring both ways), the one a root holds for good."""
+    children referring both ways), the one a root holds for good, nearest the root."""
     inner = {a for a, b in edges if a in members and b in members and (b, a) not in edges}
     tops = [i for i in members if i not in inner] or members
-    return max(
-        tops,
-        key=lambda i: (
-            user[i],
-            _strong(suspects[i].holders) is not None,
-            suspects[i].bytes_per_iteration,
-        ),
-    )
+
+    def rank(i: int) -> Tuple[bool, bool, int, float]:
+        strong = _strong(suspects[i].holders)
+        steps = len(strong.path) if strong is not None else 1 << 20
+        return (user[i], strong is not None, -steps, suspects[i].bytes_per_iteration)
+
+    return max(tops, key=rank)
 
 
 def leak_groups(
@@ -202,11 +201,11 @@ def one_story_each(
     told: Set[int] = set()
     kept: List[Diagnosis] = []
     for d in diagnoses:
-        n = group_of.get(d.where)
-        if n is not None and n in told and len(groups[n].suspects) > 1:
-            continue
-        if n is not None:
-            told.add(n)
+        found = group_of.get(d.where)
+        if found is not None:
+            if found in told and len(groups[found].suspects) > 1:
+                continue
+            told.add(found)
         kept.append(d)
     return tuple(kept)
 

@@ -812,7 +812,10 @@ class _SitesBelow:
         return tuple((f, ln, t) for (f, ln), t in found.items())
 
 
-_NOT_BELOW = (type, types.ModuleType, types.FrameType, types.CodeType)
+# Not walked into: everything hangs off modules, classes, frames and code; and a weak
+# reference holds nothing (a connection's weak list of its cursors is not the cursors).
+_NOT_BELOW = (type, types.ModuleType, types.FrameType, types.CodeType, weakref.ref,
+              weakref.ProxyType, weakref.CallableProxyType)  # fmt: skip
 
 
 def _look_down(
