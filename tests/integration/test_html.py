@@ -256,3 +256,37 @@ def test_the_page_tells_each_route_of_a_service(tmp_path: Path, leak_report: Rep
     assert 'data-route="/orders/&lt;id&gt;" data-status="leak"' in loaded.dom
     assert 'data-route="/health" data-status="inconclusive"' in loaded.dom
     assert f"{top.file}:{top.line}" in loaded.dom
+
+
+def test_the_page_tells_each_leak_once_with_its_sites_folded(
+    tmp_path: Path, leak_report: Report
+) -> None:
+    from leaksleuth.report import Holder, LeakGroup
+
+    figure, plot = (
+        dataclasses.replace(
+            leak_report.suspects[0], file="/srv/app.py", line=line, source=text, share=share
+        )
+        for line, text, share in ((11, "fig = plt.figure()", 0.1), (12, "plt.plot(xs)", 0.8))
+    )
+    holder = Holder(
+        root="class matplotlib._pylab_helpers.Gcf", root_kind="class",
+        path=("class matplotlib._pylab_helpers.Gcf attribute figs (dict)", "[3] Manager"),
+        container="class matplotlib._pylab_helpers.Gcf attribute figs (dict)",
+        object_type="Manager", objects_sampled=3, example="<Manager>", object_bytes=48,
+    )  # fmt: skip
+    group = LeakGroup(
+        headline="Manager made at app.py:11 with 1 more sites: 922 KiB per iteration <b>x</b>",
+        site="/srv/app.py:11", root_type="Manager", bytes_per_iteration=922 * 1024.0,
+        share=0.9, holder=holder, suspects=(figure, plot),
+    )  # fmt: skip
+    page = tmp_path / "leaks.html"
+    page.write_text(_html.render(dataclasses.replace(leak_report, leaks=(group,))), "utf-8")
+    loaded = _open(page)
+    assert loaded.errors == []
+    card = loaded.dom.split('data-site="/srv/app.py:11"', 1)[1].split("</details>", 1)[0]
+    # The headline is text, never markup; the sites sit folded inside the one card.
+    assert "922 KiB per iteration &lt;b&gt;x&lt;/b&gt;" in card
+    assert "/srv/app.py:11" in card and "/srv/app.py:12" in card and "plt.plot(xs)" in card
+    assert "held by class matplotlib._pylab_helpers.Gcf attribute figs" in card
+    assert "<details" in loaded.dom.split('data-site="/srv/app.py:11"', 1)[0][-200:]
