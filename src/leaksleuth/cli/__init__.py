@@ -18,7 +18,7 @@ from typing import NoReturn, Optional
 
 from leaksleuth import __version__
 from leaksleuth._errors import LeaksleuthError
-from leaksleuth.cli import _check, _lines, _live, _report, _run
+from leaksleuth.cli import _check, _imports, _lines, _live, _report, _run
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report.add_parser(subcommands)
     _live.add_parser(subcommands)
     _lines.add_parser(subcommands)
+    _imports.add_parser(subcommands)
     return parser
 
 
