@@ -57,8 +57,14 @@ def _figure_case() -> Tuple[List[Suspect], Dict[str, Any]]:
         _suspect(LIB, 153, 100.0, 0.10, callers=[(LIB, 40), (APP, 12)]),
     ]
     objects = [
-        _held((APP, 8), "plotlib.Manager", "class plotlib.Registry", "class", REGISTRY,
-              contains=[(APP, 9, "plotlib.Line"), (APP, 12, "dict")]),  # fmt: skip
+        _held(
+            (APP, 8),
+            "plotlib.Manager",
+            "class plotlib.Registry",
+            "class",
+            REGISTRY,
+            contains=[(APP, 9, "plotlib.Line"), (APP, 12, "dict")],
+        ),
         _held((APP, 9), "plotlib.Line"),
         _held((APP, 12), "dict", "module plotlib.text", "module", WEAK_CACHE),
     ]
@@ -113,8 +119,16 @@ def test_a_library_site_joins_the_user_call_that_reached_it_or_stands_apart_last
 
 def test_a_weak_mapping_or_an_lru_cache_on_the_path_is_a_cache_holder() -> None:
     def holder(path: Tuple[str, ...]) -> Holder:
-        return Holder(root="module m", root_kind="module", path=path, container="",
-                      object_type="dict", objects_sampled=1, example="", object_bytes=1)  # fmt: skip
+        return Holder(
+            root="module m",
+            root_kind="module",
+            path=path,
+            container="",
+            object_type="dict",
+            objects_sampled=1,
+            example="",
+            object_bytes=1,
+        )
 
     assert is_cache_holder(holder(("module m global c (weakref.WeakKeyDictionary)", "[k] x")))
     assert is_cache_holder(holder(("module m global f (functools._lru_cache_wrapper)",)))
@@ -130,8 +144,11 @@ def test_one_diagnosis_tells_a_group_and_another_groups_diagnosis_stays() -> Non
         return Diagnosis(pattern, pattern, "evidence", "fix", where=where)
 
     told = one_story_each(
-        [diagnosis("pyplot_figure", "app.py:9"), diagnosis("lru_cache_unbounded", "app.py:12"),
-         diagnosis("growing_container", "app.py:70")],  # fmt: skip
+        [
+            diagnosis("pyplot_figure", "app.py:9"),
+            diagnosis("lru_cache_unbounded", "app.py:12"),
+            diagnosis("growing_container", "app.py:70"),
+        ],
         groups,
     )
     assert [d.pattern for d in told] == ["pyplot_figure", "growing_container"]
