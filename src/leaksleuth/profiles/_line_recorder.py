@@ -174,8 +174,7 @@ class LineRecorder:
         self._gather()
         gc.collect()
         if self._before is not None:
-            after = tracemalloc.take_snapshot()
-            self._attribute_retained(after.compare_to(self._before, "traceback"))
+            self._attribute_retained(self._alive_since_start())
             self._before = None
         if self._started_tracing:
             tracemalloc.stop()
@@ -281,37 +280,57 @@ class LineRecorder:
 
     # -- what stayed alive ---------------------------------------------------------------
 
-    def _key_of(self, frames: List[tracemalloc.Frame]) -> Optional[Key]:
-        """The tree line a traceback passes through: the outermost frame of the
-        function, then the frames it called, as deep as the recording goes."""
+    def _alive_since_start(self) -> List[Tuple[int, int, Tuple[Tuple[str, int], ...], int]]:
+        """(bytes, blocks, traceback oldest frame first, frames before truncation) of
+        each group of blocks alive now and not at the baseline.
+
+        When the recorder started tracing, every block traced is newer than the baseline
+        (which held only its own calibration's), so the raw traces are read as they are:
+        grouping a snapshot by traceback in Python costs ten times more. When the program
+        was tracing already, the snapshots are compared."""
+        raw = getattr(tracemalloc, "_get_traces", None)
+        if self._started_tracing and raw is not None:
+            # Raw frames come most recent first.
+            return [(size, 1, tuple(reversed(frames)), total)
+                    for _, size, frames, total in raw()]  # fmt: skip
+        assert self._before is not None
+        diff = tracemalloc.take_snapshot().compare_to(self._before, "traceback")
+        return [
+            (d.size_diff, max(0, d.count_diff),
+             tuple((f.filename, f.lineno) for f in d.traceback),
+             getattr(d.traceback, "total_nframe", None) or len(d.traceback))
+            for d in diff
+            if d.size_diff > 0
+        ]  # fmt: skip
+
+    def _key_of(self, frames: Tuple[Tuple[str, int], ...]) -> Optional[Key]:
+        """The tree line a traceback (oldest frame first) passes through: the outermost
+        frame of the function, then the frames it called, as deep as the recording goes."""
         rec = self.recording
-        for i, f in enumerate(frames):  # oldest first
-            if f.filename == rec.file and rec.first_line <= f.lineno <= rec.last_line:
-                if any(g.filename == __file__ for g in frames[i + 1 :]):
+        for i, (file, line) in enumerate(frames):
+            if file == rec.file and rec.first_line <= line <= rec.last_line:
+                if any(f == __file__ for f, _ in frames[i + 1 :]):
                     return None  # the recorder's own bookkeeping, inside the traced frame
-                inner = frames[i : i + 1 + self._depth]
-                return tuple((g.filename, g.lineno) for g in inner)
+                return tuple(frames[i : i + 1 + self._depth])
         return None
 
-    def _attribute_retained(self, stats: List[tracemalloc.StatisticDiff]) -> None:
+    def _attribute_retained(
+        self, alive: List[Tuple[int, int, Tuple[Tuple[str, int], ...], int]]
+    ) -> None:
         rec = self.recording
-        for stat in stats:
-            if stat.size_diff <= 0:
-                continue
-            key = self._key_of(list(stat.traceback))
+        for size, blocks, frames, total in alive:
+            key = self._key_of(frames)
             if key is None:
-                # Cut short by the traceback limit: it may have been the function's.
-                total = getattr(stat.traceback, "total_nframe", None) or 0
-                if total > len(stat.traceback):
-                    rec.unattributed_retained += stat.size_diff
+                if total > len(frames):  # cut short by the traceback limit: maybe its own
+                    rec.unattributed_retained += size
                 continue
             # Each line of the path counts it: a caller's line holds what its callee kept.
             for n in range(1, len(key) + 1):
                 tally = rec.tallies.get(key[:n])
                 if tally is None:
                     break
-                tally.retained += stat.size_diff
-                tally.retained_blocks += max(0, stat.count_diff)
+                tally.retained += size
+                tally.retained_blocks += blocks
 
 
 def _empty_lines() -> int:
