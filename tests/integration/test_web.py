@@ -57,7 +57,8 @@ class Server:
         raise AssertionError("the server did not start: " + self.output())
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return f.read()[-3000:]
 
