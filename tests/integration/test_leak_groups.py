@@ -113,6 +113,9 @@ def test_a_pyplot_figure_per_call_is_one_group_headed_by_the_figure_and_its_regi
     assert head.holder is not None and "Gcf" in head.holder.root, why
     assert head.share > 0.9, why
     assert "Figure" in head.headline and "groups_work.py" in head.headline, why
+    # One diagnosis, at the line that made the figure: the line to close it after.
+    told = [(d.pattern, d.where) for d in report.diagnoses]
+    assert told == [("pyplot_figure", os.path.basename(_line(workload, "FIGURE")))], told
     # The terminal tells it once, the plotting line folded under the figure's.
     leaks = render_terminal(report, width=200).split("\nLeaks\n", 1)[1].split("\n\n")[0]
     first = leaks.split("\n  2. ")[0]

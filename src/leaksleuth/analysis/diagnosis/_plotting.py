@@ -19,7 +19,10 @@ def pyplot_figures(ev: Evidence) -> Optional[Found]:
     figures = ev.growing_type("Figure")
     if holder is None and not (through and figures):
         return None
-    site = through[0] if through else ev.site_for(holder)
+    # The line whose objects pyplot's registry holds made the figure: the line to close it
+    # after. Else the largest line through pyplot.
+    made = next((s for s in ev.sites if holder is not None and holder in s.suspect.holders), None)
+    site = made or (through[0] if through else ev.site_for(holder))
     proof = []
     if holder is not None:
         proof.append(f"the leaked objects are held by pyplot's figure manager: {path_text(holder)}")
