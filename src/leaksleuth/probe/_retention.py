@@ -49,6 +49,8 @@ _MAX_FRONTIER = 96  # referrers followed per level: a shortest path needs only o
 # The walk down from a sampled object to the other sites' objects it holds (``contains``).
 _CONTAINS_DEPTH = 12
 _CONTAINS_NODES = 20_000
+_CONTAINS_CHUNK = 256  # objects between two checks of the bounds
+_OWN_DICT = 256  # a dict an instance refers to is walked as its own up to this size
 _CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
 # The walk down from the roots (``_Down``): levels of referents read below a batch of
 # modules, objects one level takes at most (each costs an id(), an allocation, slow while
@@ -767,7 +769,10 @@ def _find_holders(
     below = _SitesBelow(roots, [*sites, *parts], deadline + budget_s * 0.25)
     for k, (sample, hit) in enumerate(zip(picked, results)):
         one = _held(sample.obj, hit, search, sample.tail, redact, k in unsure)
-        contains = below.of(sample.obj)
+        try:
+            contains = below.of(sample.obj)
+        except Exception:  # an object whose type lies, a heap that changed: no parts
+            contains = ()
         held.append(replace(one, contains=contains) if contains else one)
     searched = len(picked)
     del picked, anchors, results, sample
@@ -780,9 +785,14 @@ def _find_holders(
 
 
 class _SitesBelow:
-    """Which other searched sites' objects a sampled object holds, a few levels down: a
+    """Which other growing sites' objects a sampled object holds, a few levels down: a
     figure holds the lines, texts and caches that other lines of the same request made.
-    Modules, classes, frames and code are not walked into (everything hangs off them)."""
+
+    The walk goes only into objects that a growing site allocated (a frame of their
+    allocation traceback is one): an object both leaks point to (an application object
+    made at start-up, a module's registry) is no part of either, and walking through it
+    would join separate leaks. Nor into modules, classes, frames, code or weak
+    references. Bounded in objects and time, checked every few hundred objects."""
 
     def __init__(self, roots: _Roots, sites: Sequence[FrameKey], deadline: float) -> None:
         self.sites = {tuple(s) for s in sites}
@@ -790,26 +800,37 @@ class _SitesBelow:
         self.deadline = deadline
 
     def of(self, obj: Any) -> Tuple[Tuple[str, int, str], ...]:
-        """(file, line, type) of each searched site met below ``obj``, nearest first."""
+        """(file, line, type) of each growing site met below ``obj``, nearest first."""
         found: Dict[FrameKey, str] = {}
         seen = {id(obj)}
         level = [obj]
         for _ in range(_CONTAINS_DEPTH):
-            if not level or len(seen) > _CONTAINS_NODES or time.perf_counter() > self.deadline:
-                break
-            nxt = []
-            for child in gc.get_referents(*level):
-                i = id(child)
-                if i in seen or i in self.skip or isinstance(child, _NOT_BELOW):
-                    continue
-                seen.add(i)
-                nxt.append(child)
-                for frame in traceback_of(child) or ():
-                    if frame in self.sites:
-                        found.setdefault(frame, type_name(child))
-                        break
+            nxt: List[Any] = []
+            for n, parent in enumerate(level):
+                if n % _CONTAINS_CHUNK == 0 and (
+                    len(seen) > _CONTAINS_NODES or time.perf_counter() > self.deadline
+                ):
+                    return _as_contains(found)
+                # An instance's own attribute dict may have been made after the fact
+                # (read by a search): it belongs to its instance whatever its traceback.
+                owned = not isinstance(parent, (dict, list, tuple, set, frozenset))
+                for child in gc.get_referents(parent):
+                    i = id(child)
+                    if i in seen or i in self.skip or issubclass(type(child), _NOT_BELOW):
+                        continue
+                    seen.add(i)
+                    site = next((f for f in traceback_of(child) or () if f in self.sites), None)
+                    if site is not None:
+                        found.setdefault(site, type_name(child))
+                        nxt.append(child)
+                    elif owned and type(child) is dict and len(child) <= _OWN_DICT:
+                        nxt.append(child)
             level = nxt
-        return tuple((f, ln, t) for (f, ln), t in found.items())
+        return _as_contains(found)
+
+
+def _as_contains(found: Dict[FrameKey, str]) -> Tuple[Tuple[str, int, str], ...]:
+    return tuple((f, ln, t) for (f, ln), t in found.items())
 
 
 # Not walked into: everything hangs off modules, classes, frames and code; and a weak
