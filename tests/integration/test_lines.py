@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Dict, Iterator
@@ -60,6 +61,23 @@ def native_work():
 
 def fails():
     raise ValueError("no luck")
+
+
+def exits():
+    raise SystemExit(3)
+
+
+def rows():
+    yield bytearray(1 << 20)
+
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def before_a_call():
+    size = len(bytearray(10 << 20)) + helper()  # BEFORE: 10 MiB made and dropped first
+    return size
 """
 
 
@@ -170,6 +188,43 @@ def test_the_decorator_reports_after_its_calls_and_then_runs_untouched(
     assert isinstance(report, LineProfile) and report.calls == 2
 
 
+def test_what_a_line_freed_before_a_traced_call_still_counts_at_depth(
+    workload: ModuleType,
+) -> None:
+    profile = leaksleuth.line_profile(workload.before_a_call, calls=2, depth=1)
+    line = _by_mark(profile, workload)["BEFORE"]
+    # Its high-water mark: the 10 MiB, gone before the helper's 2 MiB.
+    assert _near(line.allocated_bytes_per_call, 10 * MIB), line
+
+
+def test_two_decorated_functions_and_a_recursive_one_report_without_raising(
+    workload: ModuleType,
+) -> None:
+    out = io.StringIO()
+    first = leaksleuth.profile_lines(calls=2, stream=out)(workload.work)
+    second = leaksleuth.profile_lines(calls=3, stream=out)(workload.fib)
+    for _ in range(4):
+        first()  # reports at its third call, while the second still records
+        assert second(8) == 21
+    report = second.line_profile()  # type: ignore[attr-defined]
+    assert report.calls == 3  # its own calls of itself are not profile calls
+    assert report.notes == ()  # and its recursion pauses no "other" trace function
+    body = next(s for s in report.lines if "return n if n < 2" in s.source)
+    assert body.hits_per_call == 1.0
+    assert out.getvalue().count("calls, ") == 2
+
+
+def test_calls_from_other_threads_meanwhile_run_untouched(workload: ModuleType) -> None:
+    profiled = leaksleuth.profile_lines(calls=1000, stream=io.StringIO())(workload.work)
+    with ThreadPoolExecutor(4) as pool:
+        assert all(v > 0 for v in pool.map(lambda _: profiled(), range(40)))
+    report = profiled.line_profile()  # type: ignore[attr-defined]
+    assert 1 <= report.calls <= 40
+    kept = _by_mark(report, workload)["KEPT"]
+    assert kept.hits_per_call == 1.0  # never two calls' lines in one
+    assert kept.retained_bytes_per_call >= MIB * 0.98  # untouched calls' lists count too
+
+
 def test_the_command_prints_the_table_json_and_a_private_page(
     workload: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -198,6 +253,8 @@ def test_bad_targets_and_a_raising_target_are_one_line_and_exit_2(
         (f"{tmp_path}/missing.py:work", "no such file"),
         (f"{workload.__file__}:kept", "not a function"),
         (f"{workload.__file__}:fails", "raised ValueError: no luck"),
+        (f"{workload.__file__}:exits", "called sys.exit(3)"),
+        (f"{workload.__file__}:rows", "generator or coroutine function"),
     ]:
         assert main(["lines", target]) == 2
         err = capsys.readouterr().err
@@ -220,9 +277,17 @@ with sync_playwright() as pw:
     before = shown()
     tab.click("tr.heavy button.toggle")
     after = shown()
+    inner = tab.query_selector("tr.child.open button.toggle")
+    deeper = 0
+    if inner:
+        inner.click()
+        deeper = shown()
+        tab.click("tr.heavy button.toggle")  # closing the top hides the whole subtree
+    closed = shown()
     heavy = tab.eval_on_selector_all("tr.heavy", "rs => rs.length")
     title = tab.title()
-    print(json.dumps({"before": before, "after": after, "heavy": heavy, "title": title,
+    print(json.dumps({"before": before, "after": after, "deeper": deeper, "closed": closed,
+                      "heavy": heavy, "title": title,
                       "errors": errors, "text": tab.inner_text("#lines")}))
     browser.close()
 """
@@ -234,11 +299,12 @@ def test_the_page_folds_the_called_lines_in_headless_chromium(
     assert CHROMIUM, "chromium is missing: `make test` installs it (apt-get install chromium)"
     page = tmp_path / "lines.html"
     target = f"{workload.__file__}:work"
-    assert main(["lines", target, "--calls", "2", "--depth", "1", "--html", str(page)]) == 0
+    assert main(["lines", target, "--calls", "2", "--depth", "2", "--html", str(page)]) == 0
     done = subprocess.run([sys.executable, "-c", _CLICK, CHROMIUM, page.as_uri()],
                           capture_output=True, text=True, timeout=180, check=True)  # fmt: skip
     seen = json.loads(done.stdout)
     assert seen["errors"] == []
     assert seen["heavy"] == 3 and "lines_work.py:work" in seen["title"]
     assert seen["before"] == 0 and seen["after"] >= 1  # a heavy line's callees unfold
+    assert seen["deeper"] > seen["after"] and seen["closed"] == 0, seen
     assert "kept.append([0] * (1 << 17))" in seen["text"]

@@ -41,6 +41,13 @@ exit codes:
 """
 
 
+def _frames(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:  # tracemalloc's own bound
+        raise argparse.ArgumentTypeError(f"must be at most 65535, not {value}")
+    return value
+
+
 def add_parser(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subcommands.add_parser(
         "lines",
@@ -59,7 +66,7 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:  # type: ignore
                         help="open the lines of called functions to this depth")  # fmt: skip
     parser.add_argument("--c-heap", action="store_true",
                         help="also read the C heap at every line (Linux; slower)")  # fmt: skip
-    parser.add_argument("--frames", type=_positive_int, default=64,
+    parser.add_argument("--frames", type=_frames, default=64,
                         help="tracemalloc's traceback limit: enough frames to reach TARGET "
                         "from what the functions it calls allocate (default 64)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print JSON (docs/lines.md)")
@@ -76,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                                name=args.target)  # fmt: skip
     except LeaksleuthError:
         raise
+    except SystemExit as exc:  # the target's own sys.exit(): not this command's status
+        raise TargetError(f"{args.target} called sys.exit({exc.code!r})") from None
     except Exception as exc:
         raise TargetError(f"{args.target} raised {_describe(exc)}") from None
     sys.stdout.write(render_lines_json(profile) + "\n" if args.json else render_lines_text(profile))

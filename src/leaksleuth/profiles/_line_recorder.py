@@ -1,4 +1,5 @@
-"""What each line of one function allocates, recorded while it runs (stdlib only).
+"""What each line of one function allocates, recorded while it runs (the standard
+library's tracemalloc and trace functions; nothing outside leaksleuth and the stdlib).
 
 A line's figures come from tracemalloc's two counters, read at every line event of the
 function: the bytes traced now and the highest they reached since the last reset. Each
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -120,9 +122,11 @@ class LineRecorder:
         self._own = 0  # what reading the counters itself adds to each line (calibrated)
         self._call_start = 0
         self._call_began = 0.0
-        self._started_tracing = False
+        self._started_tracing = False  # this recorder's start began tracemalloc's tracing
+        self._counted = False  # a user of the tracing the recorders started
         self._frozen: Optional[_OlderObjectsFrozen] = None
         self._paused_other = False
+        self._busy = threading.Lock()
         self._before: Optional[tracemalloc.Snapshot] = None
         self.recording = LineRecording(
             file=code.co_filename,
@@ -144,9 +148,7 @@ class LineRecorder:
         if freeze_older:
             self._frozen = _OlderObjectsFrozen()
             self._frozen.freeze()
-        if not tracemalloc.is_tracing():
-            tracemalloc.start(self._frames)
-            self._started_tracing = True
+        self._started_tracing, self._counted = _TRACING.enter(self._frames)
         self.recording.traceback_limit = tracemalloc.get_traceback_limit()
         self._own = _own_bytes_per_line(self._malloc is not None)
         self._before = tracemalloc.take_snapshot()  # no gc first: it holds only new traces
@@ -154,34 +156,46 @@ class LineRecorder:
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call ``fn`` with line events on: only while it runs, so that the rest of the
         program runs at full speed between calls."""
-        previous = sys.gettrace()
-        if previous is not None and not self._paused_other:
-            self._paused_other = True
-            self.recording.notes.append(
-                "another trace function (a debugger or coverage) was paused during the calls"
-            )
-        self._stack.clear()
-        sys.settrace(self._on_call)
-        try:
+        # One call at a time: a call the function makes of itself, or one from another
+        # thread meanwhile, runs untouched (its allocations count at the calling line).
+        if not self._busy.acquire(blocking=False):
             return fn(*args, **kwargs)
-        finally:
-            sys.settrace(previous)
+        try:
+            previous = sys.gettrace()
+            if previous is not None and not self._paused_other:
+                self._paused_other = True
+                self.recording.notes.append(
+                    "another trace function (a debugger or coverage) was paused during the calls"
+                )
             self._stack.clear()
+            sys.settrace(self._on_call)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                sys.settrace(previous)
+                self._stack.clear()
+        finally:
+            self._busy.release()
 
     def stop(self) -> LineRecording:
-        """Attribute what is still alive, stop tracing if it started it, and return the
-        recording."""
-        self._gather()
-        gc.collect()
-        if self._before is not None:
-            self._attribute_retained(self._alive_since_start())
+        """Attribute what is still alive, stop tracing if no other recorder needs it and
+        it was not the program's, thaw the gc, and return the recording."""
+        try:
+            self._gather()
+            gc.collect()
+            if self._before is not None and tracemalloc.is_tracing():
+                self._attribute_retained(self._alive_since_start())
+            elif self._before is not None:
+                self.recording.notes.append(
+                    "tracemalloc was stopped before the profile ended: nothing is retained"
+                )
+        finally:
             self._before = None
-        if self._started_tracing:
-            tracemalloc.stop()
-            self._started_tracing = False
-        if self._frozen is not None:
-            self._frozen.thaw()
-            self._frozen = None
+            _TRACING.leave(self._counted)
+            self._started_tracing = self._counted = False
+            if self._frozen is not None:
+                self._frozen.thaw()
+                self._frozen = None
         return self.recording
 
     # -- the trace functions ---------------------------------------------------------------
@@ -207,8 +221,12 @@ class LineRecorder:
         if stack:
             parent = stack[-1]
             prefix = (*parent.prefix, (parent.frame.f_code.co_filename, parent.line))
-        tracemalloc.reset_peak()
-        now = tracemalloc.get_traced_memory()[0]
+        # The open lines learn the peak so far before it is reset for the new frame.
+        now, peak = _traced()
+        for open_ in stack:
+            if peak > open_.seen:
+                open_.seen = peak
+        _reset_peak()
         c_now = self._malloc() if self._malloc is not None else 0.0
         stack.append(_Open(frame, prefix, 0, now, now, c_now))
 
@@ -331,6 +349,42 @@ class LineRecorder:
                     break
                 tally.retained += size
                 tally.retained_blocks += blocks
+
+
+class _Tracing:
+    """Who needs tracemalloc on: the recorders that started it, counted, so that one
+    ending does not stop it under another (``@profile_lines`` on two functions); tracing
+    the program started itself is never stopped."""
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.ours = False
+        self._lock = threading.Lock()
+
+    def enter(self, frames: int) -> Tuple[bool, bool]:
+        """Start tracing unless on: (whether this call began it, whether it counts as a
+        user of the tracing the recorders started)."""
+        with self._lock:
+            began = False
+            if not tracemalloc.is_tracing():
+                tracemalloc.start(frames)
+                self.ours, self.users, began = True, 0, True
+            if self.ours:
+                self.users += 1
+            return began, self.ours
+
+    def leave(self, counted: bool) -> None:
+        with self._lock:
+            if not (counted and self.ours):
+                return
+            self.users -= 1
+            if self.users <= 0:
+                self.ours, self.users = False, 0
+                if tracemalloc.is_tracing():
+                    tracemalloc.stop()
+
+
+_TRACING = _Tracing()
 
 
 def _empty_lines() -> int:

@@ -105,7 +105,7 @@ def _stat(key: Key, tally: LineTally, by_key: Dict[Key, LineTally], rec: LineRec
         hits_per_call=tally.hits / n,
         allocated_bytes_per_call=allocated,
         retained_bytes_per_call=retained,
-        peak_increment_bytes=max(0.0, tally.peak),
+        peak_increment_bytes=float(max(0, tally.peak)),
         allocations_per_call=tally.retained_blocks / n,
         c_heap_bytes_per_call=c_heap,
         untraced_bytes_per_call=None if c_heap is None else c_heap - tally.net / n,
@@ -137,7 +137,7 @@ def build_profile(rec: LineRecording, target: str, depth: int = 0) -> LineProfil
         lines=tuple(lines),
         allocated_bytes_per_call=total_alloc,
         retained_bytes_per_call=total_kept,
-        peak_increment_bytes=max((t.peak for t in top.values()), default=0.0),
+        peak_increment_bytes=float(max((t.peak for t in top.values()), default=0)),
         unattributed_retained_bytes_per_call=rec.unattributed_retained / n,
         traceback_limit=rec.traceback_limit,
         c_heap=rec.c_heap,
@@ -171,10 +171,19 @@ def _notes(rec: LineRecording) -> Tuple[str, ...]:
     return tuple(notes)
 
 
+_SUSPENDING = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 def _code_of(fn: Callable[..., Any]) -> Any:
     code = getattr(inspect.unwrap(fn), "__code__", None)
     if code is None:
         raise TargetNotCallable(f"{fn!r} has no Python code to profile line by line")
+    if code.co_flags & _SUSPENDING:
+        # A call only makes the generator or coroutine: its lines run later, elsewhere.
+        raise TargetNotCallable(
+            f"{code.co_name} is a generator or coroutine function: profile the function "
+            "that iterates or awaits it"
+        )
     return code
 
 
@@ -201,8 +210,8 @@ def line_profile(
     it in the profile. What ``fn`` raises propagates, and nothing is reported.
     """
     recorder = LineRecorder(_code_of(fn), depth=depth, c_heap=c_heap, frames=frames)
-    recorder.start(freeze_older=True)
     try:
+        recorder.start(freeze_older=True)
         for _ in range(calls):
             recorder.call(fn, *args, **kwargs)
     finally:

@@ -1,4 +1,4 @@
-"""A line profile as a table (plain text, stdlib only, so that ``@profile_lines`` prints
+"""A line profile as a table (plain text with no rendering library, so that ``@profile_lines`` prints
 it inside the user's program without importing anything), as JSON and as a page."""
 
 from __future__ import annotations
@@ -121,13 +121,16 @@ p.note{color:#8a4b00}
 """
 
 _JS = """
-document.querySelectorAll('button.toggle').forEach(function(b){
-  b.addEventListener('click',function(){
-    var open=b.getAttribute('aria-expanded')!=='true';
-    b.setAttribute('aria-expanded',open?'true':'false');b.textContent=open?'\\u25be':'\\u25b8';
-    document.querySelectorAll('tr[data-parent="'+b.dataset.row+'"]').forEach(function(r){
-      r.classList.toggle('open',open);});
+function fold(row,open){
+  var b=document.querySelector('button.toggle[data-row="'+row+'"]');
+  if(b){b.setAttribute('aria-expanded',open?'true':'false');b.textContent=open?'\\u25be':'\\u25b8';}
+  document.querySelectorAll('tr[data-parent="'+row+'"]').forEach(function(r){
+    r.classList.toggle('open',open);
+    if(!open){fold(r.id,false);}  /* a closed row hides its whole subtree */
   });
+}
+document.querySelectorAll('button.toggle').forEach(function(b){
+  b.addEventListener('click',function(){fold(b.dataset.row,b.getAttribute('aria-expanded')!=='true');});
 });
 """
 
