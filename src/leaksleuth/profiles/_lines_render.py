@@ -1,5 +1,6 @@
-"""A line profile as a table (plain text with no rendering library, so that ``@profile_lines`` prints
-it inside the user's program without importing anything), as JSON and as a page."""
+"""A line profile as a table (plain text with no rendering library, so that
+``@profile_lines`` prints it inside the user's program without importing anything), as
+JSON and as a page."""
 
 from __future__ import annotations
 
