@@ -429,12 +429,15 @@ def _call_until(
     return True
 
 
-def _burst(session: _Session, call: Callable[[], object], verdict: Verdict) -> None:
-    """Trace a few windows of iterations; the probe ends the burst when its plan is done."""
+def _burst(session: _Session, call: Callable[[], object], verdict: Verdict) -> bool:
+    """Trace a few windows of iterations; the probe ends the burst when its plan is done.
+    False if the target raised (or ended) meanwhile."""
     session.start_burst(session.burst_plan(verdict))
-    while session.probe.bursting and _call(session, call):
-        pass
+    ok = True
+    while session.probe.bursting and ok:
+        ok = _call(session, call)
     session.probe.end_burst()
+    return ok
 
 
 def check(
@@ -482,10 +485,12 @@ def check(
         session.before_holders = frozen.thaw  # the holder search must see every container
         if _call_until(session, call, measure_until, progress, max_iterations, deadline):
             verdict = session.interim()
+            went_on = True
             if session.wants_burst(verdict):
-                _burst(session, call, verdict)
+                went_on = _burst(session, call, verdict)
                 frozen.freeze()  # thawed for the holder search at the burst's end
-            session.trace_native(call)
+            if went_on:  # a target that raised or ended is not called again
+                session.trace_native(call)
         session.settle()
         stop_reason = _stop_reason(session, max_iterations, deadline)
         return session.final_report(session.capture(stop_reason))

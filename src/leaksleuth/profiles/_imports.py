@@ -222,12 +222,14 @@ def _run_child(mode: str, target: ImportTarget, out: str, *, quiet: bool) -> Dic
     else:
         program = ["module", str(target.module)]
     command = [sys.executable, CHILD, mode, out, *program, *target.args]
+    # Tracing the program would start under PYTHONTRACEMALLOC would skew the time run.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"}
     # The memory run is silent; the time run shows the program's output once, its
     # stdout on stderr, since stdout is the report's (--json's JSON).
     if quiet:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True)
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, env=env)
     else:
-        done = subprocess.run(command, stdout=2)  # fd 2 even where sys.stderr is replaced
+        done = subprocess.run(command, stdout=2, env=env)  # fd 2 even where stderr is replaced
     try:
         with open(out, encoding="utf-8") as fh:
             results: Dict[str, Any] = json.load(fh)
