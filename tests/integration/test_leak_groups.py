@@ -46,6 +46,32 @@ def two_leaks():
     _results.append({"payload": bytearray(3000)})  # RESULT
 
 
+class App:
+    def __init__(self):
+        self.sessions = []
+        self.events = []
+
+
+app = App()
+
+
+class Session:
+    def __init__(self, owner):
+        self.app = owner
+        self.data = bytearray(2000)  # SESSION-DATA
+
+
+class Event:
+    def __init__(self, owner):
+        self.app = owner
+        self.payload = "x" * 3000
+
+
+def shared_owner():
+    app.sessions.append(Session(app))  # MADE-SESSION
+    app.events.append(Event(app))  # MADE-EVENT
+
+
 def cursors():
     conn = sqlite3.connect(":memory:")  # CONNECT
     cur = conn.execute("select 1")  # CURSOR
@@ -72,6 +98,8 @@ def workload(tmp_path: Path) -> Iterator[ModuleType]:
         cursor.connection.close()
     module._results.clear()
     module._cursors.clear()
+    module.app.sessions.clear()
+    module.app.events.clear()
     sys.modules.pop("groups_work", None)
 
 
@@ -131,6 +159,17 @@ def test_a_handler_per_call_and_a_kept_result_are_two_groups(workload: ModuleTyp
     assert result.holder is not None and "_results" in result.holder.container, why
     assert handler.holder is not None and ".handlers" in " ".join(handler.holder.path), why
     assert _line(workload, "HANDLER") not in _sites(report, report.leaks.index(result)), why
+
+
+def test_two_leaks_that_point_to_one_shared_object_stay_two_groups(workload: ModuleType) -> None:
+    # Sessions and events both refer to the application object, which holds both lists:
+    # walking through it would make them one leak. A session and its data are one.
+    report = _check(workload.shared_owner, 200)
+    why = _explain(report)
+    heads = [g.site for g in report.leaks]
+    assert heads[:2] == [_line(workload, "MADE-SESSION"), _line(workload, "MADE-EVENT")], why
+    assert _line(workload, "SESSION-DATA") in _sites(report, 0), why
+    assert _line(workload, "MADE-EVENT") not in _sites(report, 0), why
 
 
 def test_kept_cursors_and_their_connections_are_one_group_headed_by_the_cursor(
