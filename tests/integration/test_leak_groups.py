@@ -6,10 +6,8 @@ The workloads are real module files, so that suspects and holders name their lin
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
-import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterator, List
@@ -19,6 +17,7 @@ import pytest
 import leaksleuth
 from leaksleuth.render import render_terminal
 from leaksleuth.report import Report
+from tests.integration._modules import load_module
 
 WORKLOAD = """
 import io
@@ -81,13 +80,7 @@ def cursors():
 
 @pytest.fixture
 def workload(tmp_path: Path) -> Iterator[ModuleType]:
-    path = tmp_path / "groups_work.py"
-    path.write_text(textwrap.dedent(WORKLOAD).lstrip())
-    spec = importlib.util.spec_from_file_location("groups_work", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["groups_work"] = module
-    spec.loader.exec_module(module)
+    module = load_module(tmp_path, "groups_work", WORKLOAD)
     yield module
     import matplotlib.pyplot as plt
 

@@ -6,14 +6,12 @@ The workloads are real module files, so that the profile shows their source line
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +22,7 @@ import pytest
 import leaksleuth
 from leaksleuth.cli import main
 from leaksleuth.profiles._lines import LineProfile, LineStat
+from tests.integration._modules import load_module
 
 MIB = 1 << 20
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -83,13 +82,7 @@ def before_a_call():
 
 @pytest.fixture
 def workload(tmp_path: Path) -> Iterator[ModuleType]:
-    path = tmp_path / "lines_work.py"
-    path.write_text(textwrap.dedent(WORK).lstrip())
-    spec = importlib.util.spec_from_file_location("lines_work", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lines_work"] = module
-    spec.loader.exec_module(module)
+    module = load_module(tmp_path, "lines_work", WORK)
     yield module
     module.kept.clear()
     sys.modules.pop("lines_work", None)
