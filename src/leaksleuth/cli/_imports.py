@@ -32,7 +32,7 @@ program's own work beside imports is not counted as any module's. See docs/impor
 
 EPILOG = """\
 examples:
-  leaksleuth imports app.py --port 8080
+  leaksleuth imports tool.py --input data.csv
   leaksleuth imports --sort memory --html imports.html -m mypackage.cli
   leaksleuth imports --json -m mypackage > imports.json
 
