@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from leaksleuth.analysis._sources import SourceClassifier
@@ -163,9 +164,9 @@ def _group(
     top = suspects[head]
     library_only = not any(user[i] for i in members)
     site = f"{top.file}:{top.line}"
-    if library_only and called_from.get(head) is not None:
-        file, line = called_from[head]  # type: ignore[misc]
-        site = f"{file}:{line}"
+    caller = called_from.get(head)
+    if library_only and caller is not None:  # the user line that called the library
+        site = f"{caller[0]}:{caller[1]}"
     holder = _strong(top.holders)
     if holder is None:
         strong = (_strong(suspects[i].holders) for i in ordered[1:])
@@ -185,7 +186,7 @@ def _group(
         suspects=tuple(suspects[i] for i in ordered),
         library_only=library_only,
     )
-    return LeakGroup(**{**group.__dict__, "headline": _headline(group)})
+    return replace(group, headline=_headline(group))
 
 
 def one_story_each(
