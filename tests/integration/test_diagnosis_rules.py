@@ -15,12 +15,10 @@ also have a second leaking form, as ordinary as the first (``numpy_view-one_line
 from __future__ import annotations
 
 import gc
-import importlib.util
 import linecache
 import logging
 import os
 import sys
-import textwrap
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ import pytest
 
 import leaksleuth
 from leaksleuth.report import Report
+from tests.integration._modules import load_module, marked_lines
 
 # ---------------------------------------------------------------------------------------
 # The workloads: (source of the leaking module, source of its look-alike). Each defines
@@ -597,23 +596,13 @@ LOOK_ALIKES = tuple(c for c in CASES if c.calm)
 
 
 def _load(folder: Path, name: str, source: str) -> ModuleType:
-    """Write ``source`` to ``folder/name.py`` and import it as a module of that name."""
-    path = folder / f"{name}.py"
-    path.write_text(textwrap.dedent(source).lstrip())
+    """The workload as a module of that name, beside the data file some of them read."""
     (folder / "data.txt").write_text("line of data\n" * 64)
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(folder, name, source)
 
 
 def _here(module: ModuleType) -> int:
-    lines = Path(module.__file__ or "").read_text().splitlines()
-    marked = [n for n, line in enumerate(lines, 1) if line.rstrip().endswith("# HERE")]
-    assert len(marked) == 1, marked
-    return marked[0]
+    return marked_lines(module)["HERE"]
 
 
 def _undo(module: ModuleType) -> None:

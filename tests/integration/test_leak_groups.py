@@ -17,7 +17,7 @@ import pytest
 import leaksleuth
 from leaksleuth.render import render_terminal
 from leaksleuth.report import Report
-from tests.integration._modules import load_module
+from tests.integration._modules import load_module, marked_lines
 
 WORKLOAD = """
 import io
@@ -97,9 +97,7 @@ def workload(tmp_path: Path) -> Iterator[ModuleType]:
 
 
 def _line(module: ModuleType, mark: str) -> str:
-    lines = Path(module.__file__ or "").read_text().splitlines()
-    number = next(i + 1 for i, text in enumerate(lines) if f"# {mark}" in text)
-    return f"{module.__file__}:{number}"
+    return f"{module.__file__}:{marked_lines(module)[mark]}"
 
 
 def _explain(report: Report) -> str:

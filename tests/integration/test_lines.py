@@ -22,7 +22,7 @@ import pytest
 import leaksleuth
 from leaksleuth.cli import main
 from leaksleuth.profiles._lines import LineProfile, LineStat
-from tests.integration._modules import load_module
+from tests.integration._modules import load_module, marked_lines
 
 MIB = 1 << 20
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -90,12 +90,7 @@ def workload(tmp_path: Path) -> Iterator[ModuleType]:
 
 def _by_mark(profile: LineProfile, module: ModuleType) -> Dict[str, LineStat]:
     """The profile's lines by the ``# MARK`` comment of their source."""
-    text = Path(module.__file__ or "").read_text().splitlines()
-    marks = {
-        i + 1: line.split("# ")[1].split(":")[0].strip()
-        for i, line in enumerate(text)
-        if "# " in line and line.split("# ")[1][:1].isupper()
-    }
+    marks = {line: mark for mark, line in marked_lines(module).items()}
     return {marks[s.line]: s for s in profile.lines if s.line in marks}
 
 
