@@ -7,7 +7,7 @@ Measured in one run, each case in a fresh interpreter:
 
 - ``check``: ``check(step, max_iterations=N)`` on a small training step that keeps its
   running loss as a tensor (a leak), with the objects older than the run frozen while it
-  measures (the default) and without (``_OlderObjectsFrozen.freeze`` disabled); the
+  measures (the default) and without (``OlderObjectsFrozen.freeze`` disabled); the
   verdict, the diagnosis and the wall time.
 - ``gc``: one full gc pass with torch imported, and with those objects frozen.
 - ``look``: one look at the live tensors (``leaksleuth.probe._torch.look``).
@@ -61,10 +61,10 @@ for _ in range(300):
 
 def case_check(iterations: int, freeze: bool) -> Dict[str, Any]:
     import leaksleuth
-    import leaksleuth._api as api
+    from leaksleuth.probe._frozen import OlderObjectsFrozen
 
     if not freeze:
-        api._OlderObjectsFrozen.freeze = lambda self: None  # type: ignore[method-assign]
+        OlderObjectsFrozen.freeze = lambda self: None  # type: ignore[method-assign]
     scope: Dict[str, Any] = {}
     exec(compile(STEP, "train.py", "exec"), scope)
     t0 = time.perf_counter()

@@ -63,11 +63,10 @@ class _Union:
 
 
 def _containment(
-    suspects: Sequence[Suspect], objects: Sequence[Mapping[str, Any]]
+    index: Mapping[Site, int], objects: Sequence[Mapping[str, Any]]
 ) -> Tuple[Set[Tuple[int, int]], Dict[int, Counter[str]]]:
     """Edges (a, b): a sampled object of suspect b holds objects of suspect a; and, per
-    b, the types of its sampled objects that hold others."""
-    index = {(s.file, s.line): i for i, s in enumerate(suspects)}
+    b, the types of its sampled objects that hold others (``index``: suspect by site)."""
     edges: Set[Tuple[int, int]] = set()
     types: Dict[int, Counter[str]] = {}
     for obj in objects:
@@ -129,9 +128,9 @@ def leak_groups(
     if not suspects:
         return ()
     objects = list((retention or {}).get("objects") or ())
-    edges, types = _containment(suspects, objects)
-    user = [classifier.is_user(s.file) for s in suspects]
     index = {(s.file, s.line): i for i, s in enumerate(suspects)}
+    edges, types = _containment(index, objects)
+    user = [classifier.is_user(s.file) for s in suspects]
     union = _Union(len(suspects))
     for a, b in edges:
         union.join(a, b)

@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from leaksleuth.capture import Burst, Capture, RecordedError
 from leaksleuth.probe._buffer import LevelLog, SampleBuffer
 from leaksleuth.probe._gpu import GpuReader
+from leaksleuth.probe._heap import PACKAGE_DIR
 from leaksleuth.probe._signals import (
     GcObjectCounter,
     MallocReader,
@@ -28,8 +29,6 @@ from leaksleuth.probe._signals import (
 from leaksleuth.probe._tracer import BurstRecorder, full_pass
 
 _MAX_PROBE_ERRORS = 20
-# leaksleuth's own files: the frames a target's traceback leaves out.
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _MAX_SETTLED = 256  # post-gc level records kept (the first and the latest)
 T = TypeVar("T")
 
@@ -354,7 +353,7 @@ class Probe:
         The traceback starts at the first frame outside leaksleuth: the frames that
         called the target are the tool's, not the user's."""
         first = exc.__traceback__
-        while first is not None and first.tb_frame.f_code.co_filename.startswith(_PACKAGE):
+        while first is not None and first.tb_frame.f_code.co_filename.startswith(PACKAGE_DIR):
             first = first.tb_next
         tb = traceback.format_exception(type(exc), exc, first or exc.__traceback__)
         message = str(exc)

@@ -791,13 +791,22 @@ class _SitesBelow:
     The walk goes only into objects that a growing site allocated (a frame of their
     allocation traceback is one): an object both leaks point to (an application object
     made at start-up, a module's registry) is no part of either, and walking through it
-    would join separate leaks. Nor into modules, classes, frames, code or weak
-    references. Bounded in objects and time, checked every few hundred objects."""
+    would join separate leaks. Nor into what ``_Down`` never walks into (``_walked_into``:
+    modules, classes, frames, code, weak references, and objects that hold no references,
+    which still count as parts).
+    Bounded in objects and time, checked every few hundred objects."""
 
     def __init__(self, roots: _Roots, sites: Sequence[FrameKey], deadline: float) -> None:
         self.sites = {tuple(s) for s in sites}
         self.skip = {*roots.module_dicts, *roots.modules, roots.sys_modules, roots.garbage}
         self.deadline = deadline
+        self.walked: Dict[type, bool] = {}  # as ``_Down``'s: whether a type is walked into
+
+    def _walks(self, t: type) -> bool:
+        known = self.walked.get(t)
+        if known is None:
+            known = self.walked[t] = _walked_into(t)
+        return known
 
     def of(self, obj: Any) -> Tuple[Tuple[str, int, str], ...]:
         """(file, line, type) of each growing site met below ``obj``, nearest first."""
@@ -813,17 +822,18 @@ class _SitesBelow:
                     return _as_contains(found)
                 # An instance's own attribute dict may have been made after the fact
                 # (read by a search): it belongs to its instance whatever its traceback.
-                owned = not isinstance(parent, (dict, list, tuple, set, frozenset))
+                owned = type(parent) not in _NOT_INSTANCES
                 for child in gc.get_referents(parent):
-                    i = id(child)
-                    if i in seen or i in self.skip or issubclass(type(child), _NOT_BELOW):
+                    i, t = id(child), type(child)
+                    if i in seen or i in self.skip or issubclass(t, _NOT_WALKED):
                         continue
                     seen.add(i)
                     site = next((f for f in traceback_of(child) or () if f in self.sites), None)
                     if site is not None:
                         found.setdefault(site, type_name(child))
-                        nxt.append(child)
-                    elif owned and type(child) is dict and len(child) <= _OWN_DICT:
+                        if self._walks(t):  # a bytearray counts, and holds nothing
+                            nxt.append(child)
+                    elif owned and t is dict and len(child) <= _OWN_DICT:
                         nxt.append(child)
             level = nxt
         return _as_contains(found)
@@ -831,12 +841,6 @@ class _SitesBelow:
 
 def _as_contains(found: Dict[FrameKey, str]) -> Tuple[Tuple[str, int, str], ...]:
     return tuple((f, ln, t) for (f, ln), t in found.items())
-
-
-# Not walked into: everything hangs off modules, classes, frames and code; and a weak
-# reference holds nothing (a connection's weak list of its cursors is not the cursors).
-_NOT_BELOW = (type, types.ModuleType, types.FrameType, types.CodeType, weakref.ref,
-              weakref.ProxyType, weakref.CallableProxyType)  # fmt: skip
 
 
 def _look_down(

@@ -10,9 +10,9 @@ for the next line. Only the function's own frame gets line events (and, with ``d
 the frames it calls directly, to that depth); everything it calls runs inside the line
 that called it, so a helper's allocations count at the calling line.
 
-What a line **retained** comes from two snapshots, before the first call and after the
-last, each after a full gc pass: every traced block still alive that a line of the
-function allocated (its traceback passes through that line) counts at that line. This
+What a line **retained** comes from the blocks traced after the last call and a full gc
+pass that were not there before the first: every one that a line of the function
+allocated (its traceback passes through that line) counts at that line. This
 needs tracebacks deep enough to reach the function's frame from the allocation: blocks
 allocated further down than the traceback limit are counted as unattributed.
 
@@ -29,6 +29,7 @@ no counter of allocations made that the standard library can read.
 
 from __future__ import annotations
 
+import dis
 import gc
 import sys
 import threading
@@ -40,7 +41,7 @@ from tracemalloc import reset_peak as _reset_peak
 from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from leaksleuth._api import _OlderObjectsFrozen
+from leaksleuth.probe._frozen import OlderObjectsFrozen
 from leaksleuth.probe._signals import MallocReader
 
 # A line of the tree: the target's line, then the lines of the functions it called.
@@ -90,8 +91,7 @@ class _Open:
 
 
 def _last_line(code: CodeType) -> int:
-    lines = [line for _, _, line in code.co_lines() if line is not None]
-    return max(lines, default=code.co_firstlineno)
+    return max((line for _, line in dis.findlinestarts(code) if line), default=code.co_firstlineno)
 
 
 class LineRecorder:
@@ -124,7 +124,7 @@ class LineRecorder:
         self._call_began = 0.0
         self._started_tracing = False  # this recorder's start began tracemalloc's tracing
         self._counted = False  # a user of the tracing the recorders started
-        self._frozen: Optional[_OlderObjectsFrozen] = None
+        self._frozen: Optional[OlderObjectsFrozen] = None
         self._paused_other = False
         self._busy = threading.Lock()
         self._before: Optional[tracemalloc.Snapshot] = None
@@ -146,7 +146,7 @@ class LineRecorder:
         made: with numpy imported that is tens of milliseconds less. For a short profile
         of calls in a row, not a running program's."""
         if freeze_older:
-            self._frozen = _OlderObjectsFrozen()
+            self._frozen = OlderObjectsFrozen()
             self._frozen.freeze()
         self._started_tracing, self._counted = _TRACING.enter(self._frames)
         self.recording.traceback_limit = tracemalloc.get_traceback_limit()

@@ -87,15 +87,13 @@ COVERS_C = "; C heap: glibc's in-use bytes (mallinfo2), net per line"
 
 
 def _stat(key: Key, tally: LineTally, by_key: Dict[Key, LineTally], rec: LineRecording,
-          depth_left: int, share: Tuple[float, float]) -> LineStat:  # fmt: skip
+          share: Tuple[float, float]) -> LineStat:  # fmt: skip
     n = max(rec.calls, 1)
     file, line = key[-1]
     kids = sorted((k for k in by_key if len(k) == len(key) + 1 and k[:-1] == key),
                   key=lambda k: -by_key[k].allocated)  # fmt: skip
-    children = tuple(
-        _stat(k, by_key[k], by_key, rec, depth_left - 1, share)
-        for k in kids[: 10 if depth_left else 0]
-    )
+    # The recording holds called functions' lines only as deep as it was asked to go.
+    children = tuple(_stat(k, by_key[k], by_key, rec, share) for k in kids[:10])
     c_heap = tally.c_heap / n if rec.c_heap else None
     allocated, retained = tally.allocated / n, tally.retained / n
     return LineStat(
@@ -115,7 +113,7 @@ def _stat(key: Key, tally: LineTally, by_key: Dict[Key, LineTally], rec: LineRec
     )
 
 
-def build_profile(rec: LineRecording, target: str, depth: int = 0) -> LineProfile:
+def build_profile(rec: LineRecording, target: str) -> LineProfile:
     """The recording as a profile: every line of the function in source order, the
     lines it never ran included (with zeros), per call."""
     n = max(rec.calls, 1)
@@ -126,7 +124,7 @@ def build_profile(rec: LineRecording, target: str, depth: int = 0) -> LineProfil
     for line in _code_lines(rec):
         key: Key = ((rec.file, line),)
         tally = top.get(key) or LineTally()
-        lines.append(_stat(key, tally, rec.tallies, rec, depth, (total_alloc, total_kept)))
+        lines.append(_stat(key, tally, rec.tallies, rec, (total_alloc, total_kept)))
     return LineProfile(
         target=target,
         file=rec.file,
@@ -216,7 +214,7 @@ def line_profile(
             recorder.call(fn, *args, **kwargs)
     finally:
         recording = recorder.stop()
-    return build_profile(recording, name or _name(fn), depth)
+    return build_profile(recording, name or _name(fn))
 
 
 class _Decorated:
@@ -225,7 +223,7 @@ class _Decorated:
 
     def __init__(self, fn: Callable[..., Any], calls: int, depth: int, c_heap: bool,
                  stream: Optional[Any]) -> None:  # fmt: skip
-        self.fn, self.calls, self.depth, self.stream = fn, calls, depth, stream
+        self.fn, self.calls, self.stream = fn, calls, stream
         self.recorder: Optional[LineRecorder] = LineRecorder(_code_of(fn), depth=depth,
                                                              c_heap=c_heap)  # fmt: skip
         self.started = False
@@ -250,7 +248,7 @@ class _Decorated:
         """Report now, with the calls recorded so far (the first time only)."""
         recorder, self.recorder = self.recorder, None
         if recorder is not None and self.started:
-            self.profile = build_profile(recorder.stop(), _name(self.fn), self.depth)
+            self.profile = build_profile(recorder.stop(), _name(self.fn))
             from leaksleuth.profiles._lines_render import render_lines_text
 
             print(render_lines_text(self.profile), file=self.stream or sys.stderr)
