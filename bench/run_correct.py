@@ -18,7 +18,12 @@ loop time. Also kept from every leaksleuth run: the verdict, whether a tracemall
 ran (the capture's ``bursts``), and ``meta.tool_s`` (leaksleuth's own time in the
 program's process) over the rest of the loop.
 
-    python bench/run_correct.py --out run_correct.json [--quick]
+    python bench/run_correct.py --out run_correct.json [--quick] [--against SRC]
+
+``--against SRC`` also runs, in each round, the leaksleuth whose package lies in the
+folder ``SRC`` (another revision's ``src``: ``git archive REV src | tar -x -C DIR``,
+then ``--against DIR/src``), imported through ``PYTHONPATH``; the three runs of a round
+rotate their order, and ``against`` holds its ratios to the same round's bare run.
 """
 
 from __future__ import annotations
@@ -111,10 +116,14 @@ if __name__ == "__main__":
 PROGRAMS = {"numpy": NUMPY_PROGRAM + _MAIN, "object_graph": GRAPH_PROGRAM + _MAIN}
 
 
-def _run(cmd: list[str], cwd: str) -> dict[str, Any]:
-    """Run one program in a fresh process; what it printed, and the command's wall time."""
+def _run(cmd: list[str], cwd: str, src: str | None = None) -> dict[str, Any]:
+    """Run one program in a fresh process; what it printed, and the command's wall time.
+    ``src``: import leaksleuth from that folder instead of the installed one."""
+    env = None
+    if src is not None:
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr[-3000:]}")
@@ -148,26 +157,42 @@ def _middle_half(values: list[float]) -> tuple[float, float]:
     return s[len(s) // 4], s[(3 * len(s)) // 4]
 
 
-def measure(name: str, rounds: int, iterations: int, tmp: str) -> dict[str, Any]:
+def measure(
+    name: str, rounds: int, iterations: int, tmp: str, against: str | None = None
+) -> dict[str, Any]:
     # (not "numpy.py": the script's folder comes first on sys.path)
     script = os.path.join(tmp, f"prog_{name}.py")
     with open(script, "w", encoding="utf-8") as fh:
         fh.write(PROGRAMS[name])
     ratios, cpu_ratios, wall_ratios, shares, runs = [], [], [], [], []
     same_result = True
-    for r in range(rounds):
-        capture = os.path.join(tmp, f"{name}-{r}.db")
-        report = os.path.join(tmp, f"{name}-{r}.json")
-        bare_cmd = [sys.executable, script, str(iterations)]
-        run_cmd = [
+    against_runs: list[dict[str, Any]] = []
+
+    def run_cmd(capture: str, report: str) -> list[str]:
+        return [
             sys.executable, "-m", "leaksleuth", "run", "--iterate-on", "__main__:step",
             "--capture", capture, "--json", report, script, str(iterations),
         ]  # fmt: skip
-        pair = [("bare", bare_cmd), ("leaksleuth", run_cmd)]
-        if r % 2:
-            pair.reverse()
-        got = {who: _run(cmd, tmp) for who, cmd in pair}
+
+    for r in range(rounds):
+        capture = os.path.join(tmp, f"{name}-{r}.db")
+        report = os.path.join(tmp, f"{name}-{r}.json")
+        order: list[tuple[str, list[str], str | None]] = [
+            ("bare", [sys.executable, script, str(iterations)], None),
+            ("leaksleuth", run_cmd(capture, report), None),
+        ]
+        if against is not None:
+            stem = os.path.join(tmp, f"{name}-{r}-against")
+            other = (f"{stem}.db", f"{stem}.json")
+            order.append(("against", run_cmd(*other), against))
+        k = r % len(order)
+        order = order[k:] + order[:k]
+        got = {who: _run(cmd, tmp, src) for who, cmd, src in order}
         bare, tool = got["bare"], got["leaksleuth"]
+        if against is not None:
+            against_runs.append(
+                {"ratio": got["against"]["loop_s"] / bare["loop_s"], **_leaksleuth_facts(*other)}
+            )
         facts = _leaksleuth_facts(capture, report)
         ratios.append(tool["loop_s"] / bare["loop_s"])
         cpu_ratios.append(tool["cpu_s"] / bare["cpu_s"])
@@ -178,7 +203,7 @@ def measure(name: str, rounds: int, iterations: int, tmp: str) -> dict[str, Any]
         same_result = same_result and bare["result"] == tool["result"]
         runs.append(
             {
-                "first": pair[0][0],
+                "first": order[0][0],
                 "bare_loop_s": bare["loop_s"],
                 "run_loop_s": tool["loop_s"],
                 "bare_cpu_s": bare["cpu_s"],
@@ -190,7 +215,7 @@ def measure(name: str, rounds: int, iterations: int, tmp: str) -> dict[str, Any]
     bare_loops = [run["bare_loop_s"] for run in runs]
     statuses = [run["status"] for run in runs]
     tool_us = [run["tool_s"] / iterations * 1e6 for run in runs if run["tool_s"] is not None]
-    return {
+    found: dict[str, Any] = {
         "iterations": iterations,
         "rounds": rounds,
         "bare_iteration_ms": statistics.median(bare_loops) / iterations * 1e3,
@@ -213,6 +238,14 @@ def measure(name: str, rounds: int, iterations: int, tmp: str) -> dict[str, Any]
         "same_result": same_result,
         "runs": runs,
     }
+    if against is not None:
+        found["against"] = {
+            "src": against,
+            "ratio": statistics.median(run["ratio"] for run in against_runs),
+            "runs_with_burst": sum(1 for run in against_runs if run["bursts"]),
+            "runs": against_runs,
+        }
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--rounds", type=int, help="rounds per program (default 8, quick 3)")
     parser.add_argument("--iterations", type=int, default=4000, help="steps per run")
+    parser.add_argument("--against", help="also run the leaksleuth package in this folder")
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 8)
     with tempfile.TemporaryDirectory() as tmp:
-        result = {name: measure(name, rounds, args.iterations, tmp) for name in PROGRAMS}
+        result = {
+            name: measure(name, rounds, args.iterations, tmp, args.against) for name in PROGRAMS
+        }
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=2)
     return 0

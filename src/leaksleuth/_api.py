@@ -364,13 +364,21 @@ def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERD
     of that signal, those levels rising too. A burst slows the program several times over
     while it lasts, so drift, noise and garbage waiting for the collector (a rising
     sawtooth whose post-gc levels stay flat, or are too few or too noisy to tell) must not
-    start one: ``needs_levels`` asks for the passes that decide first."""
+    start one: ``needs_levels`` asks for the passes that decide first.
+
+    Where the C heap is read, RSS does not start one on its own: what tracemalloc can
+    attribute shows in the pymalloc blocks or the C heap, and RSS rising over flat heaps
+    is the allocator keeping pages (a correct program's garbage warming it up)."""
     if verdict.status == "leak":
         return True
+    skip = _RSS_AND_COUNTS if any(t.signal == "malloc" for t in verdict.signals) else COUNT_ONLY
     return verdict.status == "inconclusive" and any(
-        _rises(t, config) and t.retained in _RISING_LEVELS and t.signal not in COUNT_ONLY
+        _rises(t, config) and t.retained in _RISING_LEVELS and t.signal not in skip
         for t in verdict.signals
     )
+
+
+_RSS_AND_COUNTS = COUNT_ONLY | {"rss"}
 
 
 def _rises(t: SignalTrend, config: VerdictConfig) -> bool:
@@ -379,8 +387,10 @@ def _rises(t: SignalTrend, config: VerdictConfig) -> bool:
 
 
 # Post-gc level statuses that let a rise start a burst; "" where none are recorded (the
-# resources, the GPU).
-_RISING_LEVELS = ("", "grows", "slowing")
+# resources, the GPU). Not "slowing": levels that rise ever slower are a plateau forming
+# (on a correct program, the allocator's pages warming up under its garbage), and a leak
+# verdict asks for its burst anyway.
+_RISING_LEVELS = ("", "grows")
 
 
 def needs_levels(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERDICT) -> bool:
@@ -560,6 +570,11 @@ class Watch:
         except Exception as exc:
             session.probe.note_error("burst", exc)
             return False
+
+    def set_before_holders(self, thaw: Callable[[], None]) -> None:
+        """Called right before the holder search (``leaksleuth run`` thaws the objects
+        it froze at start-up, which ``gc.get_referrers`` would not see)."""
+        self._session.before_holders = thaw
 
     def iteration(self) -> _IterationContext:
         """``with w.iteration():`` times exactly the block as one iteration."""

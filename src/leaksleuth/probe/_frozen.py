@@ -37,6 +37,10 @@ class OlderObjectsFrozen:
             gc.freeze()
             self._frozen = True
 
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
     def thaw(self) -> None:
         """Unfreeze, keeping the oldest generation in order of arrival (the holder
         search reads it so): ``gc.unfreeze()`` alone would put the older objects after
