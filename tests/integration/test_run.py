@@ -475,6 +475,79 @@ def test_allocator_retention_in_a_whole_program_is_shown_by_one_malloc_trim(
     assert any("malloc_trim(0) at the end gave back" in n for n in report["notes"])
 
 
+def test_the_start_up_objects_are_frozen_and_thawed_for_the_holder_search(
+    tmp_path: Path,
+) -> None:
+    # The program's full gc passes skip the objects made before it started: they are
+    # frozen (gc.freeze()). gc.get_referrers does not see frozen containers, and this
+    # leak's objects are reached only through two made at start-up: warnings' filter list
+    # and re's pattern cache. Frozen during the search, no holder was named at all.
+    prog = _write(
+        tmp_path / "filters.py",
+        """
+        import gc
+        import sys
+        import time
+        import warnings
+
+        print("frozen at start", gc.get_freeze_count())
+
+
+        def step(i):
+            warnings.filterwarnings("ignore", message=f"old call {i}")  # LEAK
+            time.sleep(0.002)
+
+
+        deadline = time.monotonic() + float(sys.argv[1])
+        i = 0
+        while time.monotonic() < deadline:
+            step(i)
+            i += 1
+        """,
+    )
+    out = tmp_path / "report.json"
+    args = ["run", "--iterate-on", "__main__:step", "--capture", str(tmp_path / "w.db")]
+    done = _run([*args, "--json", str(out), "filters.py", "8"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 10_000  # the interpreter's and leaksleuth's
+    report = json.loads(out.read_text())
+    assert report["verdict"]["status"] == "leak", report["verdict"]["reason"]
+    top = report["suspects"][0]
+    assert (Path(top["file"]).name, top["line"]) == (prog.name, _line_of(prog, "# LEAK"))
+    group = report["leaks"][0]
+    assert group["holder"] and "outside Python-visible" not in group["headline"], group
+    roots = " ".join(str(h) for h in report["holders"]) + group["headline"]
+    assert re.search(r"module (_warnings|warnings|re) global (filters|_cache)", roots), roots
+
+
+def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
+    import gc
+
+    from leaksleuth.runner._child import _StartupFrozen
+
+    assert gc.get_freeze_count() == 0
+    startup = _StartupFrozen()
+    startup.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        kept = [[] for _ in range(100)]  # made after the freeze: collected as usual
+        assert gc.get_freeze_count() == frozen
+        startup.thaw()
+        assert gc.get_freeze_count() == 0
+        # A program that freezes its own objects (before forking workers, say): the
+        # holder search leaves its choice alone.
+        startup.freeze()
+        frozen = gc.get_freeze_count()
+        made = [[] for _ in range(100)]
+        gc.freeze()
+        startup.thaw()
+        assert gc.get_freeze_count() >= frozen + 100
+    finally:
+        gc.unfreeze()
+    del kept, made
+
+
 def test_run_serves_its_metrics_for_prometheus_while_the_program_runs(tmp_path: Path) -> None:
     import socket
 

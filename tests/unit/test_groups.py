@@ -104,6 +104,15 @@ def test_two_leaks_whose_objects_never_hold_each_other_stay_two_groups() -> None
     assert [len(g.suspects) for g in groups] == [1, 1]
 
 
+def test_objects_no_python_reference_holds_are_told_so_not_kept_by_anything() -> None:
+    retention = {"objects": [_held((APP, 20), "re.Pattern", "", "native")]}
+    (group,) = _groups([_suspect(APP, 20, 500.0, 1.0)], retention)
+    assert group.headline == (
+        "Pattern made at app.py:20: 500 B per iteration (100% of the growth), "
+        "held outside Python-visible references, likely by an extension"
+    )
+
+
 def test_a_library_site_joins_the_user_call_that_reached_it_or_stands_apart_last() -> None:
     suspects = [
         _suspect(LIB, 153, 700.0, 0.7, callers=[(APP, 44)]),  # called from a growing line

@@ -93,11 +93,13 @@ def _headline(group: LeakGroup) -> str:
     rate = f"{amount(group.bytes_per_iteration, 'bytes')} per iteration"
     if group.library_only:
         return f"growth inside a library call at {where}: {rate} ({share})"
-    kept = (
-        f", kept by {group.holder.container or group.holder.root}"
-        if group.holder is not None and group.holder.root_kind not in ("unknown",)
-        else ""
-    )
+    holder = group.holder
+    if holder is None or holder.root_kind == "unknown":
+        kept = ""
+    elif holder.root_kind == "native":  # "held outside Python-visible references, ..."
+        kept = f", {holder.root}"
+    else:
+        kept = f", kept by {holder.container or holder.root}"
     what = _short_type(group.root_type) if group.root_type else "objects"
     parts = f" with {len(group.suspects) - 1} more sites" if len(group.suspects) > 1 else ""
     return f"{what} made at {where}{parts}: {rate} ({share}){kept}"

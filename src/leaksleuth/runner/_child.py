@@ -259,8 +259,8 @@ class _StartupFrozen:
     program allocates is never frozen (frozen, its cyclic garbage would stay forever).
     The holder search follows ``gc.get_referrers``, which does not see frozen containers:
     they are thawed right before it (in order, ``OlderObjectsFrozen.thaw``) and stay
-    thawed. A program that froze or thawed objects of its own meanwhile is left as it is
-    (the search may then miss a holder among the start-up objects)."""
+    thawed. A program that froze objects of its own meanwhile is left as it is (the
+    search may then miss a holder among the start-up objects)."""
 
     def __init__(self) -> None:
         self._objects = OlderObjectsFrozen()
@@ -275,7 +275,8 @@ class _StartupFrozen:
 
     def thaw(self) -> None:
         count, self._count = self._count, -1
-        if count >= 0 and gc.get_freeze_count() == count:
+        # Fewer: frozen objects the program let go of. More: it froze its own.
+        if 0 < gc.get_freeze_count() <= count:
             self._objects.thaw()
 
 
