@@ -17,6 +17,7 @@ from leaksleuth.report import (
     PATTERNS,
     Frame,
     Holder,
+    LeakGroup,
     MemoryPart,
     NativeStack,
     Report,
@@ -387,6 +388,37 @@ def test_what_one_root_keeps_is_told_once() -> None:
     )  # fmt: skip
     assert patterns(report(suspect("fig = plt.figure()", (managers, callbacks)))) == [
         "pyplot_figure"
+    ]
+
+
+def test_one_leaked_object_graph_is_told_once_and_two_graphs_twice() -> None:
+    defaults = holder(
+        "module app", "module",
+        ("module app global record (function)", ".__defaults__ tuple (1 items)",
+         "[0] list (2,000 items)", "[1999] float"),
+        "float",
+    )  # fmt: skip
+    errors = holder(
+        "module app", "module",
+        ("module app global _errors (list, 750 items)", "[749] ValueError",
+         ".__traceback__ traceback"),
+        "traceback",
+    )  # fmt: skip
+    first = suspect("samples.append(t)", (defaults,), line=12)
+    second = suspect("return parse(body)", (errors,), line=20)
+    apart = report(first, second)
+    assert patterns(apart) == ["mutable_default", "exceptions_kept"]
+
+    def group(*members: Suspect) -> LeakGroup:
+        head = members[0]
+        return LeakGroup(f"line {head.line}", f"work.py:{head.line}", "list", 1000.0, 0.5,
+                         head.holders[0], members)  # fmt: skip
+
+    # The second site's objects are parts of the first's graph: one story, its first.
+    assert patterns(replace(apart, leaks=(group(first, second),))) == ["mutable_default"]
+    assert patterns(replace(apart, leaks=(group(first), group(second)))) == [
+        "mutable_default",
+        "exceptions_kept",
     ]
 
 

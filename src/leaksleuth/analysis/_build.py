@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 from leaksleuth.analysis._attribution import AttributionConfig, find_suspects
 from leaksleuth.analysis._census import growing_types
 from leaksleuth.analysis._combine import combine_verdict
-from leaksleuth.analysis._groups import leak_groups, one_story_each
+from leaksleuth.analysis._groups import leak_groups
 from leaksleuth.analysis._holders import attach_holders
 from leaksleuth.analysis._memory import (
     ALLOCATOR_ADVICE,
@@ -237,8 +237,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
     searched = int(retention.get("sites_searched") or 0)
     found = diagnose(report, retention.get("versions") or {}, diagnoses, complete, searched)
     if found:
-        told = one_story_each((*diagnoses, *found), leaks)
-        report = replace(report, diagnoses=told)
+        report = replace(report, diagnoses=(*diagnoses, *found))
     book = capture.meta.get("routes")
     if book:  # a web service's process: a verdict per route (leaksleuth.web)
         report = replace(report, routes=route_reports(report.verdict, report.suspects, book))
