@@ -471,3 +471,17 @@ def test_the_gc_object_count_alone_neither_calls_a_leak_nor_holds_back_a_plateau
     i = np.arange(150)
     growing = _signals(150, 5000 + i * 3.0, 1e6 + np.zeros(150), 5e7 + np.zeros(150))
     assert combine_verdict([*growing, rising], 150, {}, CONFIG).status == "leak"
+
+
+def test_the_iterations_measured_are_those_the_untraced_readings_cover() -> None:
+    # watch() and run read within a time budget and thin long tables: a row stands for
+    # the iterations since the row before it. A burst's traced rows are left out.
+    from leaksleuth.analysis._build import _iterations_read
+    from leaksleuth.capture import Capture
+
+    capture = Capture(target="t")
+    capture.iteration = [1, 2, 3, 10, 20, 21, 22, 30]
+    capture.phase = [0, 0, 0, 0, 1, 1, 0, 0]
+    assert _iterations_read(capture) == 3 + 7 + 1 + 8
+    capture.iteration, capture.phase = [1, 2, 3], [0, 0, 0]  # check(): every iteration
+    assert _iterations_read(capture) == 3

@@ -190,6 +190,18 @@ def target_failure(capture: Capture) -> TargetFailure | None:
     )
 
 
+def _iterations_read(capture: Capture) -> int:
+    """The iterations the untraced readings cover: each row stands for the iterations
+    since the row before it (``watch()`` and ``run`` read within a time budget, and a long
+    run's table is thinned, so a row may stand for many)."""
+    covered, previous = 0, 0
+    for number, phase in zip(capture.iteration, capture.phase):
+        if phase == 0:
+            covered += number - previous
+        previous = number
+    return covered
+
+
 def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) -> Report:
     """Analyse a capture into a Report.
 
@@ -199,7 +211,7 @@ def build_report(capture: Capture, config: AnalysisConfig = AnalysisConfig()) ->
         'inconclusive'
     """
     trends = signal_trends(capture, config)
-    measured = sum(1 for p in capture.phase if p == 0)
+    measured = _iterations_read(capture)
     byte_rates = traced_rate(capture, config.verdict.confidence)
     verdict = combine_verdict(trends, measured, byte_rates, config.verdict)
     verdict = with_kind(verdict, trends, byte_rates)
