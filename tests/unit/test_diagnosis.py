@@ -72,6 +72,20 @@ GLOBAL_LIST = holder(
 )
 
 
+DEFAULTS_KEPT = holder(
+    "module app", "module",
+    ("module app global record (function)", ".__defaults__ tuple (1 items)",
+     "[0] list (2,000 items)", "[1999] float"),
+    "float",
+)  # fmt: skip
+ERRORS_KEPT = holder(
+    "module app", "module",
+    ("module app global _errors (list, 750 items)", "[749] ValueError",
+     ".__traceback__ traceback"),
+    "traceback",
+)  # fmt: skip
+
+
 def test_every_rule_pattern_is_a_documented_report_pattern() -> None:
     assert set(RULE_PATTERNS) <= set(PATTERNS)
     doc = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text()
@@ -201,19 +215,9 @@ def test_a_warning_line_with_no_holder_is_the_registry_and_a_plain_line_is_not()
 
 
 def test_mutable_defaults_exceptions_and_listeners() -> None:
-    defaults = holder(
-        "module app", "module",
-        ("module app global record (function)", ".__defaults__ tuple (1 items)",
-         "[0] list (2,000 items)", "[1999] float"),
-        "float",
-    )  # fmt: skip
+    defaults = DEFAULTS_KEPT
     assert patterns(report(suspect("samples.append(t)", (defaults,)))) == ["mutable_default"]
-    errors = holder(
-        "module app", "module",
-        ("module app global _errors (list, 750 items)", "[749] ValueError",
-         ".__traceback__ traceback"),
-        "traceback",
-    )  # fmt: skip
+    errors = ERRORS_KEPT
     assert patterns(report(suspect("return parse(body)", (errors,)))) == ["exceptions_kept"]
     callbacks = holder(
         "module app", "module",
@@ -392,18 +396,8 @@ def test_what_one_root_keeps_is_told_once() -> None:
 
 
 def test_one_leaked_object_graph_is_told_once_and_two_graphs_twice() -> None:
-    defaults = holder(
-        "module app", "module",
-        ("module app global record (function)", ".__defaults__ tuple (1 items)",
-         "[0] list (2,000 items)", "[1999] float"),
-        "float",
-    )  # fmt: skip
-    errors = holder(
-        "module app", "module",
-        ("module app global _errors (list, 750 items)", "[749] ValueError",
-         ".__traceback__ traceback"),
-        "traceback",
-    )  # fmt: skip
+    defaults = DEFAULTS_KEPT
+    errors = ERRORS_KEPT
     first = suspect("samples.append(t)", (defaults,), line=12)
     second = suspect("return parse(body)", (errors,), line=20)
     apart = report(first, second)
