@@ -215,10 +215,8 @@ def test_a_warning_line_with_no_holder_is_the_registry_and_a_plain_line_is_not()
 
 
 def test_mutable_defaults_exceptions_and_listeners() -> None:
-    defaults = DEFAULTS_KEPT
-    assert patterns(report(suspect("samples.append(t)", (defaults,)))) == ["mutable_default"]
-    errors = ERRORS_KEPT
-    assert patterns(report(suspect("return parse(body)", (errors,)))) == ["exceptions_kept"]
+    assert patterns(report(suspect("samples.append(t)", (DEFAULTS_KEPT,)))) == ["mutable_default"]
+    assert patterns(report(suspect("return parse(body)", (ERRORS_KEPT,)))) == ["exceptions_kept"]
     callbacks = holder(
         "module app", "module",
         ("module app global bus (app.Bus)", "._subscribers dict (1 items)",
@@ -396,10 +394,8 @@ def test_what_one_root_keeps_is_told_once() -> None:
 
 
 def test_one_leaked_object_graph_is_told_once_and_two_graphs_twice() -> None:
-    defaults = DEFAULTS_KEPT
-    errors = ERRORS_KEPT
-    first = suspect("samples.append(t)", (defaults,), line=12)
-    second = suspect("return parse(body)", (errors,), line=20)
+    first = suspect("samples.append(t)", (DEFAULTS_KEPT,), line=12)
+    second = suspect("return parse(body)", (ERRORS_KEPT,), line=20)
     apart = report(first, second)
     assert patterns(apart) == ["mutable_default", "exceptions_kept"]
 
