@@ -121,7 +121,8 @@ def _run(cmd: list[str], cwd: str, src: str | None = None) -> dict[str, Any]:
     ``src``: import leaksleuth from that folder instead of the installed one."""
     env = None
     if src is not None:
-        env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+        path = [os.path.abspath(src), os.environ.get("PYTHONPATH", "")]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in path if p))
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - t0
@@ -257,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", help="also run the leaksleuth package in this folder")
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 8)
+    if args.against and not os.path.isdir(os.path.join(args.against, "leaksleuth")):
+        parser.error(f"--against {args.against}: no leaksleuth package in it (give DIR/src)")
     with tempfile.TemporaryDirectory() as tmp:
         result = {
             name: measure(name, rounds, args.iterations, tmp, args.against) for name in PROGRAMS

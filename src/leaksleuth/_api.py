@@ -368,10 +368,14 @@ def growth_worth_a_burst(verdict: Verdict, config: VerdictConfig = _DEFAULT_VERD
 
     Where the C heap is read, RSS does not start one on its own: what tracemalloc can
     attribute shows in the pymalloc blocks or the C heap, and RSS rising over flat heaps
-    is the allocator keeping pages (a correct program's garbage warming it up)."""
+    is the allocator keeping pages (a correct program's garbage warming it up). Levels
+    that rise ever slower (``slowing``: a plateau forming, or a leak that paused) start
+    none either; a leak verdict, once the rise holds, starts its burst."""
     if verdict.status == "leak":
         return True
-    skip = _RSS_AND_COUNTS if any(t.signal == "malloc" for t in verdict.signals) else COUNT_ONLY
+    # The C heap read, and moving (not a glibc arena left idle under a preloaded jemalloc).
+    c_heap = any(t.signal == "malloc" and t.ci_high > t.ci_low for t in verdict.signals)
+    skip = _RSS_AND_COUNTS if c_heap else COUNT_ONLY
     return verdict.status == "inconclusive" and any(
         _rises(t, config) and t.retained in _RISING_LEVELS and t.signal not in skip
         for t in verdict.signals

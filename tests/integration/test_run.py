@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -520,13 +521,58 @@ def test_the_start_up_objects_are_frozen_and_thawed_for_the_holder_search(
     assert re.search(r"module (_warnings|warnings|re) global (filters|_cache)", roots), roots
 
 
-def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
-    import gc
+def test_a_program_with_the_gc_off_keeps_its_cycles_through_the_holder_search(
+    tmp_path: Path,
+) -> None:
+    # The start-up objects are thawed before the holder search; with the gc off, that
+    # thaw must not collect: these unreachable cycles are the leak the search looks for.
+    prog = _write(
+        tmp_path / "nogc.py",
+        """
+        import gc
+        import sys
+        import time
 
-    from leaksleuth.runner._child import _StartupFrozen
+        gc.disable()
+
+
+        class Node:
+            def __init__(self, payload):
+                self.payload = payload
+                self.peer = None
+
+
+        def step(i):
+            a = Node(bytearray(700))  # LEAK
+            b = Node(None)
+            a.peer, b.peer = b, a
+            time.sleep(0.002)
+
+
+        deadline = time.monotonic() + float(sys.argv[1])
+        i = 0
+        while time.monotonic() < deadline:
+            step(i)
+            i += 1
+        """,
+    )
+    out = tmp_path / "report.json"
+    args = ["run", "--iterate-on", "__main__:step", "--capture", str(tmp_path / "c.db")]
+    done = _run([*args, "--json", str(out), "nogc.py", "8"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["verdict"]["status"] == "leak", report["verdict"]["reason"]
+    top = report["suspects"][0]
+    assert (Path(top["file"]).name, top["line"]) == (prog.name, _line_of(prog, "# LEAK"))
+    roots = [h["root"] for h in top["holders"]]
+    assert any("unreachable reference cycle" in r for r in roots), roots
+
+
+def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
+    from leaksleuth.probe._frozen import StartupFrozen
 
     assert gc.get_freeze_count() == 0
-    startup = _StartupFrozen()
+    startup = StartupFrozen()
     startup.freeze()
     try:
         frozen = gc.get_freeze_count()
@@ -546,6 +592,30 @@ def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
     finally:
         gc.unfreeze()
     del kept, made
+
+
+def test_check_inside_run_freezes_and_thaws_the_start_up_objects_too() -> None:
+    # check() called by a program under run (a test suite run with the plugin, say):
+    # run's start-up freeze does not stop check()'s own, whose thaw, before the holder
+    # search, hands every container back to gc.get_referrers.
+    from leaksleuth.probe._frozen import STARTUP as startup
+    from leaksleuth.probe._frozen import OlderObjectsFrozen
+
+    assert gc.get_freeze_count() == 0
+    try:
+        startup.freeze()
+        at_start = gc.get_freeze_count()
+        made = [[] for _ in range(100)]
+        older = OlderObjectsFrozen()
+        older.freeze()
+        assert older.frozen and gc.get_freeze_count() >= at_start + 100
+        older.thaw()
+        assert gc.get_freeze_count() == 0
+        startup.thaw()  # nothing left of its own: a no-op
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+    del made
 
 
 def test_run_serves_its_metrics_for_prometheus_while_the_program_runs(tmp_path: Path) -> None:

@@ -80,5 +80,8 @@ def test_rss_over_a_flat_c_heap_starts_no_burst_but_rss_alone_does() -> None:
     assert not growth_worth_a_burst(_verdict("inconclusive", rss, flat_heap))
     rising_heap = _signal("grows", signal="malloc", unit="bytes", slope=4000.0, ci_low=2600.0)
     assert growth_worth_a_burst(_verdict("inconclusive", rss, rising_heap))
-    # Where the C heap cannot be read (no mallinfo2), RSS is all there is to go on.
+    # Where the C heap cannot be read (no mallinfo2), or reads an arena left idle (glibc's,
+    # under a preloaded jemalloc: never moving), RSS is all there is to go on.
     assert growth_worth_a_burst(_verdict("inconclusive", rss))
+    idle = _signal("not_kept", signal="malloc", unit="bytes", slope=0.0, ci_low=0.0, ci_high=0.0)
+    assert growth_worth_a_burst(_verdict("inconclusive", rss, idle))

@@ -483,3 +483,18 @@ def test_a_warning_line_is_no_registry_story_when_no_holder_search_ran() -> None
     line = suspect('warnings.warn(f"record {n} is deprecated")')
     assert diagnose(report(line)) == ()
     assert patterns(report(line), search_complete=True) == ["warnings_registry"]
+
+
+def test_a_root_variable_keeps_everything_but_the_containers_type_and_size() -> None:
+    from leaksleuth.analysis.diagnosis import _root_variable
+
+    def root_of(first: str) -> str:
+        return _root_variable(holder("r", "frame", (first, "[0] dict"), "dict"))
+
+    assert root_of("module app global _errors (list, 750 items)") == "module app global _errors"
+    # Frames of same-named functions in two files, and two locals of one frame, stay apart.
+    views = "frame handle (/app/views.py:42) local cache (dict, 3 items)"
+    admin = "frame handle (/app/admin.py:42) local cache (dict, 3 items)"
+    assert root_of(views) == "frame handle (/app/views.py:42) local cache"
+    assert root_of(views) != root_of(admin)
+    assert root_of("thread 'Thread-1 (worker)'") == "thread 'Thread-1 (worker)'"

@@ -405,11 +405,14 @@ def _own_bytes_per_line(c_heap: bool) -> int:
         for _ in range(5):
             probe.call(_empty_lines)
         per_line = sorted(t.allocated / t.hits for t in probe._lines.values() if t.hits)
-        found = _OWN_BYTES[c_heap] = int(per_line[len(per_line) // 2]) if per_line else 0
+        found = int(per_line[len(per_line) // 2]) if per_line else 0
+        if found <= _OWN_PLAUSIBLE:  # not inflated by another thread's allocations
+            _OWN_BYTES[c_heap] = found
     return found
 
 
 _OWN_BYTES: Dict[bool, int] = {}
+_OWN_PLAUSIBLE = 256  # bytes: a tuple and two integers, with room
 
 
 __all__ = ["Key", "LineRecorder", "LineRecording", "LineTally"]

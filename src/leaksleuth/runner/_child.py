@@ -18,7 +18,6 @@ import atexit
 import collections
 import contextlib
 import functools
-import gc
 import importlib.util
 import json
 import os
@@ -36,7 +35,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from leaksleuth._api import CheckOptions, Watch
 from leaksleuth.capture._store import CaptureWriter, add_process
 from leaksleuth.probe import ProbeConfig
-from leaksleuth.probe._frozen import OlderObjectsFrozen
+from leaksleuth.probe._frozen import STARTUP
 from leaksleuth.runner import _state
 from leaksleuth.runner._hooks import IterateOn, compile_with_iterations
 
@@ -77,8 +76,8 @@ class ProgramRun:
         self.writer = CaptureWriter(capture_path, _facts(settings))
         self.watch.probe.sink = self.writer.add
         self.hook: Optional[IterateOn] = None
-        # The holder search must see the containers frozen at start-up (``_STARTUP``).
-        self.watch.set_before_holders(_STARTUP.thaw)
+        # The holder search must see the containers frozen at start-up (``STARTUP``).
+        self.watch.set_before_holders(STARTUP.thaw)
 
     def _options(self) -> CheckOptions:
         """The watch's options: a whole program's defaults."""
@@ -248,41 +247,6 @@ def _facts(settings: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-# -- the objects older than the program -----------------------------------------------------
-class _StartupFrozen:
-    """The interpreter's and leaksleuth's own objects, frozen (``gc.freeze()``) right
-    before the program starts, so that the program's full gc passes do not walk them.
-
-    They are some 18,000 gc-tracked objects (leaksleuth's modules, functions and data,
-    and the standard library it imports); a program that makes much cyclic garbage runs a
-    full pass every few hundred milliseconds, and each pass walked them all. What the
-    program allocates is never frozen (frozen, its cyclic garbage would stay forever).
-    The holder search follows ``gc.get_referrers``, which does not see frozen containers:
-    they are thawed right before it (in order, ``OlderObjectsFrozen.thaw``) and stay
-    thawed. A program that froze objects of its own meanwhile is left as it is (the
-    search may then miss a holder among the start-up objects)."""
-
-    def __init__(self) -> None:
-        self._objects = OlderObjectsFrozen()
-        self._count = -1
-
-    def freeze(self) -> None:
-        try:
-            self._objects.freeze()
-            self._count = gc.get_freeze_count() if self._objects.frozen else -1
-        except Exception:  # the program runs, frozen or not
-            self._count = -1
-
-    def thaw(self) -> None:
-        count, self._count = self._count, -1
-        # Fewer: frozen objects the program let go of. More: it froze its own.
-        if 0 < gc.get_freeze_count() <= count:
-            self._objects.thaw()
-
-
-_STARTUP = _StartupFrozen()
-
-
 # -- following forks ------------------------------------------------------------------------
 _INHERITED: List[Any] = []  # writers inherited over a fork: never closed in the child
 # The program's module (or globals): kept until the process ends, as Python keeps
@@ -414,7 +378,7 @@ def execute(settings: Dict[str, Any]) -> int:
         run.hook.install(names)
     os.register_at_fork(after_in_child=_after_fork_in_child)
     run.start_threads()
-    _STARTUP.freeze()
+    STARTUP.freeze()
     run.tool_seconds += time.perf_counter() - started
     code, error, stop = 0, None, "the program exited"
     try:

@@ -84,11 +84,14 @@ def diagnose(
                 out.append(told(rule.pattern, found))
                 break
     dropped = {p for d in out for p in _SUBSUMES.get(d.pattern, ())}
+    out = [d for d in out if d.pattern not in dropped]
     kept = {id(d) for d in one_story_each((*already, *out), report.leaks)}
-    return tuple(d for d in out if d.pattern not in dropped and id(d) in kept)
+    return tuple(d for d in out if id(d) in kept)
 
 
 def _root_variable(holder: Holder) -> str:
     """The root and the variable or attribute of it the path starts with, without the
-    container's size: "module app global _errors", "class ...Gcf attribute figs"."""
-    return holder.path[0].split(" (", 1)[0] if holder.path else holder.root
+    container's type and size at its end: "module app global _errors", "class ...Gcf
+    attribute figs", "frame handle (/app/views.py:42) local cache"."""
+    label = holder.path[0] if holder.path else holder.root
+    return label.rsplit(" (", 1)[0] if label.endswith(")") else label
