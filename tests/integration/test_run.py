@@ -14,7 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -84,6 +84,25 @@ def _start(args: List[str], cwd: Path) -> subprocess.Popen[str]:
 def _write(path: Path, text: str) -> Path:
     path.write_text(textwrap.dedent(text))
     return path
+
+
+def _run_steps(
+    path: Path, body: str, seconds: int = 8
+) -> Tuple[Path, subprocess.CompletedProcess[str], Dict[str, Any]]:
+    """A program whose ``step(i)`` (defined in ``body``) runs for ``seconds``, under
+    ``leaksleuth run --iterate-on __main__:step``: the program, the run, its JSON report."""
+    prog = _write(
+        path,
+        "import sys\nimport time\n"
+        + textwrap.dedent(body)
+        + "\n\ndeadline = time.monotonic() + float(sys.argv[1])\ni = 0\n"
+        + "while time.monotonic() < deadline:\n    step(i)\n    i += 1\n",
+    )
+    out = path.with_suffix(".json")
+    args = ["run", "--iterate-on", "__main__:step", "--capture", str(path.with_suffix(".db"))]
+    done = _run([*args, "--json", str(out), path.name, str(seconds)], path.parent)
+    assert done.returncode == 0, done.stderr
+    return prog, done, json.loads(out.read_text())
 
 
 def _line_of(path: Path, marker: str) -> int:
@@ -483,12 +502,10 @@ def test_the_start_up_objects_are_frozen_and_thawed_for_the_holder_search(
     # frozen (gc.freeze()). gc.get_referrers does not see frozen containers, and this
     # leak's objects are reached only through two made at start-up: warnings' filter list
     # and re's pattern cache. Frozen during the search, no holder was named at all.
-    prog = _write(
+    prog, done, report = _run_steps(
         tmp_path / "filters.py",
         """
         import gc
-        import sys
-        import time
         import warnings
 
         print("frozen at start", gc.get_freeze_count())
@@ -497,21 +514,9 @@ def test_the_start_up_objects_are_frozen_and_thawed_for_the_holder_search(
         def step(i):
             warnings.filterwarnings("ignore", message=f"old call {i}")  # LEAK
             time.sleep(0.002)
-
-
-        deadline = time.monotonic() + float(sys.argv[1])
-        i = 0
-        while time.monotonic() < deadline:
-            step(i)
-            i += 1
         """,
     )
-    out = tmp_path / "report.json"
-    args = ["run", "--iterate-on", "__main__:step", "--capture", str(tmp_path / "w.db")]
-    done = _run([*args, "--json", str(out), "filters.py", "8"], tmp_path)
-    assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) > 10_000  # the interpreter's and leaksleuth's
-    report = json.loads(out.read_text())
     assert report["verdict"]["status"] == "leak", report["verdict"]["reason"]
     top = report["suspects"][0]
     assert (Path(top["file"]).name, top["line"]) == (prog.name, _line_of(prog, "# LEAK"))
@@ -526,12 +531,10 @@ def test_a_program_with_the_gc_off_keeps_its_cycles_through_the_holder_search(
 ) -> None:
     # The start-up objects are thawed before the holder search; with the gc off, that
     # thaw must not collect: these unreachable cycles are the leak the search looks for.
-    prog = _write(
+    prog, _, report = _run_steps(
         tmp_path / "nogc.py",
         """
         import gc
-        import sys
-        import time
 
         gc.disable()
 
@@ -547,20 +550,8 @@ def test_a_program_with_the_gc_off_keeps_its_cycles_through_the_holder_search(
             b = Node(None)
             a.peer, b.peer = b, a
             time.sleep(0.002)
-
-
-        deadline = time.monotonic() + float(sys.argv[1])
-        i = 0
-        while time.monotonic() < deadline:
-            step(i)
-            i += 1
         """,
     )
-    out = tmp_path / "report.json"
-    args = ["run", "--iterate-on", "__main__:step", "--capture", str(tmp_path / "c.db")]
-    done = _run([*args, "--json", str(out), "nogc.py", "8"], tmp_path)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(out.read_text())
     assert report["verdict"]["status"] == "leak", report["verdict"]["reason"]
     top = report["suspects"][0]
     assert (Path(top["file"]).name, top["line"]) == (prog.name, _line_of(prog, "# LEAK"))
@@ -577,7 +568,7 @@ def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
     try:
         frozen = gc.get_freeze_count()
         assert frozen > 0
-        kept = [[] for _ in range(100)]  # made after the freeze: collected as usual
+        kept: List[List[int]] = [[] for _ in range(100)]  # made after the freeze: collected as usual
         assert gc.get_freeze_count() == frozen
         startup.thaw()
         assert gc.get_freeze_count() == 0
@@ -585,7 +576,7 @@ def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
         # holder search leaves its choice alone.
         startup.freeze()
         frozen = gc.get_freeze_count()
-        made = [[] for _ in range(100)]
+        made: List[List[int]] = [[] for _ in range(100)]
         gc.freeze()
         startup.thaw()
         assert gc.get_freeze_count() >= frozen + 100
@@ -605,7 +596,7 @@ def test_check_inside_run_freezes_and_thaws_the_start_up_objects_too() -> None:
     try:
         startup.freeze()
         at_start = gc.get_freeze_count()
-        made = [[] for _ in range(100)]
+        made: List[List[int]] = [[] for _ in range(100)]
         older = OlderObjectsFrozen()
         older.freeze()
         assert older.frozen and gc.get_freeze_count() >= at_start + 100
