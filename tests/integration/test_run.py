@@ -568,7 +568,8 @@ def test_a_program_that_freezes_objects_of_its_own_keeps_them_frozen() -> None:
     try:
         frozen = gc.get_freeze_count()
         assert frozen > 0
-        kept: List[List[int]] = [[] for _ in range(100)]  # made after the freeze: collected as usual
+        # made after the freeze: collected as usual
+        kept: List[List[int]] = [[] for _ in range(100)]
         assert gc.get_freeze_count() == frozen
         startup.thaw()
         assert gc.get_freeze_count() == 0
