@@ -501,7 +501,14 @@ def check(
         if _call_until(session, call, measure_until, progress, max_iterations, deadline):
             verdict = session.interim()
             went_on = True
-            if session.wants_burst(verdict):
+            if not (session.wants_burst(verdict) or session.settled(verdict)):
+                # The iterations kept for a burst that nothing asks for measure on: an
+                # unsettled verdict gets the whole budget before it is given.
+                went_on = _call_until(
+                    session, call, max_iterations, progress, max_iterations, deadline
+                )
+                verdict = session.interim()
+            if went_on and session.wants_burst(verdict):
                 went_on = _burst(session, call, verdict)
                 frozen.freeze()  # thawed for the holder search at the burst's end
             if went_on:  # a target that raised or ended is not called again
