@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from leaksleuth._errors import UsageError
+from leaksleuth.cli._check import _positive_int
 from leaksleuth.cli._reporting import write_file
 from leaksleuth.profiles._imports import ImportProfile, ImportTarget, profile_imports
 from leaksleuth.profiles._imports_render import SORT_KEYS, render_html, render_terminal
@@ -101,16 +102,6 @@ def add_parser(subcommands: Any) -> None:
         help="the script to run; what follows is its arguments",
     )
     parser.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
 
 
 def target_from(args: argparse.Namespace) -> ImportTarget:

@@ -222,7 +222,8 @@ def run_module(name: str, args: "List[str]") -> None:
 
 
 def exit_status(code: "Any") -> int:
-    """The status ``sys.exit(code)`` ends a process with; a message is printed as Python does."""
+    """The status ``sys.exit(code)`` ends a process with; a message is printed as Python does
+    (``leaksleuth run``'s child ends its program so too)."""
     if code is None:
         return 0
     if isinstance(code, int):

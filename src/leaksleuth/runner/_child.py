@@ -36,6 +36,7 @@ from leaksleuth._api import CheckOptions, Watch
 from leaksleuth.capture._store import CaptureWriter, add_process
 from leaksleuth.probe import ProbeConfig
 from leaksleuth.probe._frozen import STARTUP
+from leaksleuth.profiles._imports_child import exit_status
 from leaksleuth.runner import _state
 from leaksleuth.runner._hooks import IterateOn, compile_with_iterations
 
@@ -318,16 +319,6 @@ def _tool_frame(filename: str) -> bool:
     return os.path.basename(filename) == "runpy.py"
 
 
-def _exit_code(exc: SystemExit) -> int:
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
-
-
 def _run_script(path: str, hook: Optional[IterateOn]) -> None:
     """Run the file as ``__main__``, as ``python path`` does: a real module in
     ``sys.modules`` (so its globals are named as such in holder paths), compiled with
@@ -390,7 +381,7 @@ def execute(settings: Dict[str, Any]) -> int:
             sys.argv = [script, *args]
             _run_script(script, run.hook)
     except SystemExit as exc:
-        code = _exit_code(exc)
+        code = exit_status(exc.code)
         stop = f"the program exited with status {code}"
     except KeyboardInterrupt as exc:
         _user_traceback(exc)
