@@ -371,3 +371,21 @@ def test_cuda_lines_that_stay_alive_show_rate_blocks_and_source() -> None:
     assert "CUDA allocations that stay alive" in text
     assert " #1  +2.0 MiB/iteration  3 blocks/iteration" in text
     assert "/srv/train.py:11  out = model(X)  (in step)" in text
+
+
+def test_a_leak_group_no_python_reference_holds_is_not_said_to_be_held_by_it() -> None:
+    from leaksleuth.report import Holder, LeakGroup
+
+    native = Holder("held outside Python-visible references, likely by an extension",
+                    "native", ("held outside Python-visible references, likely by an extension",),
+                    "", "bytes", 3, "<bytes>", 64)  # fmt: skip
+    kept = Holder("module app", "module", ("module app global _rows (list, 9 items)", "[8] dict"),
+                  "module app global _rows (list, 9 items)", "dict", 3, "<dict>", 64)  # fmt: skip
+    groups = tuple(
+        LeakGroup(f"group {n}", f"app.py:{n}", "dict", 500.0, 0.5, h, (make_suspect(line=n),))
+        for n, h in ((12, native), (20, kept))
+    )
+    text = render_terminal(make_report(leaks=groups), width=200)
+    assert "     held outside Python-visible references, likely by an extension" in text
+    assert "held by held outside" not in text
+    assert "held by module app global _rows (list, 9 items) -> [8] dict" in text

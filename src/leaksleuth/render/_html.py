@@ -329,8 +329,9 @@ read values.</p>
         el("code", {}, s.source || "")));
       const card = el("details", { class: "suspect leak", "data-site": g.site },
         el("summary", {}, el("b", {}, g.headline)));
-      if (g.holder && g.holder.root_kind !== "unknown")
-        card.append(el("div", { class: "path" }, "held by " + g.holder.path.join(" \u2192 ")));
+      if (g.holder && g.holder.root_kind !== "unknown")  // native: "held outside ..." itself
+        card.append(el("div", { class: "path" }, (g.holder.root_kind === "native" ? "" : "held by ") +
+          g.holder.path.join(" \u2192 ")));
       card.append(sites);
       box.append(card);
     }

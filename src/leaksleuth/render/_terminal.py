@@ -265,8 +265,11 @@ def leaks_section(report: Report, *, cwd: str, limit: int = 4, sites: int = 5) -
     parts: list[RenderableType] = [Text("Leaks", style="ls.heading")]
     for n, group in enumerate(groups[:limit], start=1):
         parts.append(Text(f"  {n}. {group.headline}", style="ls.site"))
-        if group.holder is not None and group.holder.root_kind != "unknown":
-            parts.append(Text(f"     held by {' -> '.join(group.holder.path)}", style="ls.dim"))
+        holder = group.holder
+        if holder is not None and holder.root_kind != "unknown":
+            # A native "holder" says "held outside Python-visible references" itself.
+            held = "" if holder.root_kind == "native" else "held by "
+            parts.append(Text(f"     {held}{' -> '.join(holder.path)}", style="ls.dim"))
         for suspect in group.suspects[:sites]:
             where = f"{short_path(suspect.file, cwd)}:{suspect.line}"
             parts.append(
